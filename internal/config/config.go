@@ -1,0 +1,103 @@
+package config
+
+import "time"
+
+// Client authentication methods accepted in auth_method (RFC 6749 §2.3,
+// OpenID Connect Core §9), plus the query-string variant some providers use.
+const (
+	// AuthClientSecretPost sends client_id and client_secret in the form body.
+	AuthClientSecretPost = "client_secret_post"
+	// AuthClientSecretBasic sends them in an HTTP Basic Authorization header.
+	AuthClientSecretBasic = "client_secret_basic"
+	// AuthPrivateKeyJWT sends a client assertion signed with the client's RSA key (RFC 7523).
+	AuthPrivateKeyJWT = "private_key_jwt"
+	// AuthClientSecretQuery sends a GET with grant_type, client_id and client_secret in the query.
+	AuthClientSecretQuery = "client_secret_query"
+)
+
+// Encodings of HTTP Basic credentials accepted in basic_auth_encoding.
+const (
+	// BasicAuthForm form-encodes client_id and client_secret before base64
+	// (RFC 6749 §2.3.1); the default.
+	BasicAuthForm = "form"
+	// BasicAuthRaw base64-encodes "id:secret" as is.
+	BasicAuthRaw = "raw"
+)
+
+// Formats of the stored parameter value accepted in value_format.
+const (
+	// ValueFormatJSON stores a JSON object with the token and its times; the default.
+	ValueFormatJSON = "json"
+	// ValueFormatRaw stores the access token alone.
+	ValueFormatRaw = "raw"
+)
+
+// Defaults and limits of the duration fields.
+const (
+	// DefaultRefreshBefore is refresh_before when the document sets none.
+	DefaultRefreshBefore = 30 * time.Minute
+	// MaxRefreshBefore bounds refresh_before (exclusive): a longer margin would
+	// refresh a day-long token at every run.
+	MaxRefreshBefore = 24 * time.Hour
+	// DefaultLifetime is default_lifetime when the document sets none.
+	DefaultLifetime = time.Hour
+	// MaxLifetime bounds default_lifetime (inclusive), as the token response
+	// validation bounds a stated lifetime.
+	MaxLifetime = 366 * 24 * time.Hour
+)
+
+// Placeholder is the text replaced by the instance name when a target lists
+// instances.
+const Placeholder = "{instance}"
+
+// Config is a validated configuration document.
+type Config struct {
+	// Targets are the configured targets in document order, with defaults
+	// applied and instances expanded.
+	Targets []Target
+}
+
+// Target is one token to keep fresh: where its credentials are, how to obtain
+// the token and where to store it. Every field is valid when it comes from
+// [Parse]; a zero optional field means the default documented on it.
+type Target struct {
+	// Name identifies the target in events, results and logs (JSON "name"):
+	// unique, ^[A-Za-z0-9._-]{1,64}$. An expanded instance is "{name}.{instance}".
+	Name string
+	// SecretID is the Secrets Manager secret name or ARN holding the client
+	// credentials (JSON "secret_id").
+	SecretID string
+	// ParameterName is the SSM parameter receiving the token (JSON
+	// "parameter_name"): starts with "/", unique across targets.
+	ParameterName string
+	// TokenURL is the token endpoint (JSON "token_url"); exactly one of
+	// TokenURL and Issuer is set.
+	TokenURL string
+	// Issuer is the OpenID Connect issuer whose discovery document names the
+	// token endpoint (JSON "issuer").
+	Issuer string
+	// AuthMethod is one of the Auth* constants (JSON "auth_method"); empty
+	// means decided from the secret at run time: private_key_jwt when it holds
+	// a key, else client_secret_post.
+	AuthMethod string
+	// BasicAuthEncoding is BasicAuthForm or BasicAuthRaw (JSON
+	// "basic_auth_encoding"); it matters only with client_secret_basic.
+	BasicAuthEncoding string
+	// Scope is the space-separated scope sent with the request (JSON "scope");
+	// empty sends none.
+	Scope string
+	// Params are extra string parameters sent with the token request (JSON
+	// "params"), such as audience or resource; nil when none.
+	Params map[string]string
+	// RefreshBefore is the margin before expiry under which a stored token is
+	// refreshed (JSON "refresh_before", a Go duration; default 30m).
+	RefreshBefore time.Duration
+	// DefaultLifetime is the lifetime assumed when the token response states
+	// none (JSON "default_lifetime", a Go duration; default 1h).
+	DefaultLifetime time.Duration
+	// ValueFormat is ValueFormatJSON or ValueFormatRaw (JSON "value_format").
+	ValueFormat string
+	// KMSKeyID is the KMS key encrypting the SecureString (JSON "kms_key_id");
+	// empty means the account's alias/aws/ssm.
+	KMSKeyID string
+}
