@@ -1,0 +1,16 @@
+// Package auditapi is a client for the AvePoint Online Services audit API,
+// GET {base}/aos/audit (https://learn.avepoint.com/docs/AvePoint-Graph-API.html):
+// audit records between startTime and endTime (at most 7 days apart), in
+// pages of {"nextLink": url|null, "data": [record, …]}.
+//
+// Client.Pages follows nextLink (absolute, or relative to the base URL)
+// until it is null or empty, and hands each page's records to a callback in
+// order, so memory is bounded by one page. It never sends the bearer token
+// to another scheme or host than the base URL's, detects a nextLink loop,
+// retries 429, 5xx and network errors with backoff honouring Retry-After
+// (internal/retry), and on a 401 asks its token source to re-read the token
+// once per query. It guards against the failures seen in Filebeat's clients
+// of similar APIs: a page 2 requested after a missing nextLink
+// (elastic/beats#30693) and records skipped on multi-page results
+// (elastic/beats#31372).
+package auditapi

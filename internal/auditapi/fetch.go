@@ -1,0 +1,124 @@
+package auditapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/retry"
+)
+
+// session is the state of one query: the current token and whether the
+// one re-read a 401 allows has been used.
+type session struct {
+	token  string
+	reread bool
+}
+
+// page fetches and parses one page, retrying transient failures.
+func (c *Client) page(ctx context.Context, u *url.URL, st *session) (Page, error) {
+	var page Page
+	err := c.Retry.Do(ctx, func(ctx context.Context) error {
+		body, contentType, err := c.get(ctx, u, st)
+		if err != nil {
+			return err
+		}
+		page, err = ParsePage(body)
+		if err != nil {
+			if contentType == "" {
+				contentType = "none"
+			}
+			return fmt.Errorf("GET %s (Content-Type %s): %w", redact(u), clip(contentType, 64), err)
+		}
+		return nil
+	})
+	return page, err
+}
+
+// get sends one request, and again with a re-read token after a first 401.
+func (c *Client) get(ctx context.Context, u *url.URL, st *session) (body []byte, contentType string, err error) {
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return nil, "", fmt.Errorf("GET %s: %w", redact(u), err)
+		}
+		req.Header.Set("Authorization", "Bearer "+st.token)
+		req.Header.Set("Accept", "application/json")
+		resp, err := c.HTTP.Do(req)
+		if err != nil {
+			return nil, "", c.networkError(ctx, u, err, st.token)
+		}
+		if resp.StatusCode == http.StatusOK {
+			body, err := httpclient.ReadBody(resp.Body, c.maxPageBytes())
+			resp.Body.Close()
+			switch {
+			case errors.Is(err, httpclient.ErrTooLarge):
+				return nil, "", fmt.Errorf("GET %s: %w", redact(u), err)
+			case err != nil:
+				return nil, "", retry.Temporary(fmt.Errorf("GET %s: %w", redact(u), scrub(err, st.token)), 0)
+			}
+			return body, resp.Header.Get("Content-Type"), nil
+		}
+		errBody, _ := httpclient.ReadBody(resp.Body, maxErrorBody)
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		serr := newStatusError(resp.StatusCode, redact(u), resp.Header.Get("Retry-After"), errBody, st.token, c.now())
+		if resp.StatusCode != http.StatusUnauthorized {
+			return nil, "", serr
+		}
+		if st.reread {
+			return nil, "", &UnauthorizedError{Status: serr}
+		}
+		st.reread = true
+		token, err := c.Tokens.Token(ctx, true)
+		if err != nil {
+			return nil, "", fmt.Errorf("re-reading the token after HTTP 401: %w", err)
+		}
+		if token == "" {
+			return nil, "", errors.New("re-reading the token after HTTP 401: empty")
+		}
+		st.token = token
+	}
+}
+
+// networkError makes a transport failure retryable, unless the context is
+// done, without the request's query string.
+func (c *Client) networkError(ctx context.Context, u *url.URL, err error, token string) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	err = fmt.Errorf("GET %s: %w", redact(u), scrub(err, token))
+	if ctx.Err() != nil {
+		return err
+	}
+	return retry.Temporary(err, 0)
+}
+
+// scrub hides the token should an error ever repeat it.
+func scrub(err error, token string) error {
+	if token != "" && strings.Contains(err.Error(), token) {
+		return errors.New(strings.ReplaceAll(err.Error(), token, "[redacted]"))
+	}
+	return err
+}
+
+func (c *Client) maxPageBytes() int64 {
+	if c.MaxPageBytes > 0 {
+		return c.MaxPageBytes
+	}
+	return DefaultMaxPageBytes
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}

@@ -1,0 +1,142 @@
+package canonjson
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// SyntaxError reports input that is not valid JSON, or that the canonical
+// form cannot represent (a duplicate member name, too deep nesting).
+type SyntaxError struct {
+	// Offset is the byte offset in the input where the problem was found.
+	Offset int
+	// Msg says what is wrong.
+	Msg string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("canonjson: %s at offset %d", e.Msg, e.Offset)
+}
+
+// ErrNotObject is returned by ID and WithID for a value that is not a JSON
+// object.
+var ErrNotObject = errors.New("canonjson: record is not a JSON object")
+
+// Buffers larger than this are not kept for reuse, so one huge record does
+// not pin its memory for the life of the process.
+const maxPooled = 1 << 20
+
+var states = sync.Pool{New: func() any { return new(state) }}
+
+func getState(src []byte, out []byte, skipID bool) *state {
+	s := states.Get().(*state)
+	s.src, s.pos, s.out, s.depth, s.skipID = src, 0, out, 0, skipID
+	s.keys, s.members, s.top, s.spaced = s.keys[:0], s.members[:0], s.top[:0], false
+	return s
+}
+
+func putState(s *state) {
+	s.src, s.out = nil, nil
+	if cap(s.keys) > maxPooled || cap(s.tmp) > maxPooled || cap(s.scratch) > maxPooled {
+		return
+	}
+	if cap(s.members) > maxPooled/32 || cap(s.top) > maxPooled/16 {
+		return
+	}
+	states.Put(s)
+}
+
+// Append appends the canonical form of the JSON value raw to dst and returns
+// the extended buffer. raw must not overlap dst's spare capacity. On error
+// dst is returned with its original length.
+func Append(dst, raw []byte) ([]byte, error) {
+	n := len(dst)
+	s := getState(raw, dst, false)
+	err := s.document(false)
+	out := s.out
+	putState(s)
+	if err != nil {
+		return dst[:n], err
+	}
+	return out, nil
+}
+
+// ID returns the SHA-256 of the canonical form of the JSON object record,
+// with a top-level "_id" member left out. A value that is not an object is
+// ErrNotObject.
+func ID(record []byte) ([32]byte, error) {
+	s := getState(record, nil, true)
+	s.out = s.scratch[:0]
+	err := s.document(true)
+	var id [32]byte
+	if err == nil {
+		id = sha256.Sum256(s.out)
+	}
+	s.scratch = s.out
+	putState(s)
+	return id, err
+}
+
+// WithID appends to dst the JSON object record without insignificant
+// whitespace and with "_id" set to the lowercase hex of ID(record) as its
+// first member. An "_id" the record already had is replaced; the other
+// members keep their order and their bytes. No newline is added. On error
+// dst is returned with its original length.
+func WithID(dst, record []byte) (line []byte, id [32]byte, err error) {
+	s := getState(record, nil, true)
+	s.out = s.scratch[:0]
+	err = s.document(true)
+	if err == nil {
+		id = sha256.Sum256(s.out)
+		dst = s.appendLine(dst, &id)
+	}
+	s.scratch = s.out
+	putState(s)
+	return dst, id, err
+}
+
+// appendLine writes the record's top-level members, recorded by document,
+// behind a fresh "_id" member.
+func (s *state) appendLine(dst []byte, id *[32]byte) []byte {
+	dst = append(dst, `{"_id":"`...)
+	dst = hex.AppendEncode(dst, id[:])
+	dst = append(dst, '"')
+	for _, m := range s.top {
+		dst = append(dst, ',')
+		if s.spaced {
+			dst = appendCompact(dst, s.src[m.start:m.end])
+		} else {
+			dst = append(dst, s.src[m.start:m.end]...)
+		}
+	}
+	return append(dst, '}')
+}
+
+// appendCompact appends valid JSON text src without insignificant
+// whitespace, keeping every other byte.
+func appendCompact(dst, src []byte) []byte {
+	start, inString := 0, false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case ' ', '\t', '\n', '\r':
+			dst = append(dst, src[start:i]...)
+			start = i + 1
+		}
+	}
+	return append(dst, src[start:]...)
+}

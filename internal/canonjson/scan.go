@@ -1,0 +1,343 @@
+package canonjson
+
+import (
+	"fmt"
+	"slices"
+)
+
+// maxDepth bounds nesting, as encoding/json does.
+const maxDepth = 10000
+
+// state is one canonicalisation in progress; its buffers are reused through
+// a sync.Pool.
+type state struct {
+	src    []byte
+	pos    int
+	out    []byte // canonical output
+	depth  int
+	skipID bool // leave out the top-level "_id" member
+
+	keys    []byte   // unescaped member names that had escapes
+	members []member // members of the objects being scanned, innermost last
+	tmp     []byte   // reordering space
+	scratch []byte   // reused as out by ID and WithID
+	top     []span   // raw top-level members except "_id", for WithID
+	spaced  bool     // whitespace seen inside the top-level value
+}
+
+// member is one object member: its unescaped name and the span of its
+// canonical `"name":value` text in out. prefix holds the name's first 8
+// bytes, big-endian and zero-padded, when they are ASCII (ascii is then
+// true): for such names comparing prefixes orders them as compareNames does,
+// whenever the prefixes differ.
+type member struct {
+	name       []byte
+	start, end int
+	prefix     uint64
+	ascii      bool
+}
+
+func newMember(name []byte, start, end int) member {
+	m := member{name: name, start: start, end: end, ascii: true}
+	for i := range 8 {
+		var c byte
+		if i < len(name) {
+			c = name[i]
+		}
+		if c >= 0x80 {
+			m.ascii = false
+			break
+		}
+		m.prefix = m.prefix<<8 | uint64(c)
+	}
+	return m
+}
+
+func compareMembers(x, y *member) int {
+	if x.ascii && y.ascii && x.prefix != y.prefix {
+		if x.prefix < y.prefix {
+			return -1
+		}
+		return 1
+	}
+	return compareNames(x.name, y.name)
+}
+
+type span struct{ start, end int }
+
+func (s *state) errf(format string, args ...any) error {
+	return &SyntaxError{Offset: s.pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (s *state) unexpected(what string) error {
+	if s.pos >= len(s.src) {
+		return s.errf("unexpected end of input, want %s", what)
+	}
+	return s.errf("invalid character %q, want %s", s.src[s.pos], what)
+}
+
+// document scans the whole input as one value.
+func (s *state) document(object bool) error {
+	s.ws()
+	if object && (s.pos >= len(s.src) || s.src[s.pos] != '{') {
+		if err := s.value(); err != nil {
+			return err
+		}
+		return ErrNotObject
+	}
+	if err := s.value(); err != nil {
+		return err
+	}
+	s.ws()
+	if s.pos != len(s.src) {
+		return s.unexpected("end of input after the value")
+	}
+	return nil
+}
+
+func (s *state) ws() {
+	start := s.pos
+	for s.pos < len(s.src) {
+		switch s.src[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			if s.pos != start && s.depth > 0 {
+				s.spaced = true
+			}
+			return
+		}
+	}
+	if s.pos != start && s.depth > 0 {
+		s.spaced = true
+	}
+}
+
+func (s *state) value() error {
+	if s.pos >= len(s.src) {
+		return s.unexpected("a value")
+	}
+	switch c := s.src[s.pos]; {
+	case c == '{':
+		return s.object()
+	case c == '[':
+		return s.array()
+	case c == '"':
+		a, b, plain, err := s.scanString()
+		if err != nil {
+			return err
+		}
+		if plain {
+			s.out = appendQuoted(s.out, s.src[a:b])
+			return nil
+		}
+		k := len(s.keys)
+		s.keys = unescape(s.keys, s.src[a:b])
+		s.out = appendString(s.out, s.keys[k:])
+		s.keys = s.keys[:k]
+		return nil
+	case c == '-' || c >= '0' && c <= '9':
+		return s.number()
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	}
+	return s.unexpected("a value")
+}
+
+func (s *state) literal(lit string) error {
+	if len(s.src)-s.pos < len(lit) || string(s.src[s.pos:s.pos+len(lit)]) != lit {
+		return s.unexpected(lit)
+	}
+	s.pos += len(lit)
+	s.out = append(s.out, lit...)
+	return nil
+}
+
+func (s *state) array() error {
+	s.pos++
+	if s.depth++; s.depth > maxDepth {
+		return s.errf("nesting deeper than %d", maxDepth)
+	}
+	s.out = append(s.out, '[')
+	s.ws()
+	if s.pos < len(s.src) && s.src[s.pos] == ']' {
+		s.pos++
+		s.depth--
+		s.out = append(s.out, ']')
+		return nil
+	}
+	for {
+		s.ws()
+		if err := s.value(); err != nil {
+			return err
+		}
+		s.ws()
+		if s.pos >= len(s.src) {
+			return s.unexpected("',' or ']'")
+		}
+		switch s.src[s.pos] {
+		case ',':
+			s.pos++
+			s.out = append(s.out, ',')
+		case ']':
+			s.pos++
+			s.depth--
+			s.out = append(s.out, ']')
+			return nil
+		default:
+			return s.unexpected("',' or ']'")
+		}
+	}
+}
+
+func (s *state) object() error {
+	s.pos++
+	if s.depth++; s.depth > maxDepth {
+		return s.errf("nesting deeper than %d", maxDepth)
+	}
+	top := s.depth == 1 && s.skipID
+	s.out = append(s.out, '{')
+	body := len(s.out)
+	base, keysBase := len(s.members), len(s.keys)
+	sorted, seenID := true, false
+	s.ws()
+	if s.pos < len(s.src) && s.src[s.pos] == '}' {
+		s.pos++
+		s.depth--
+		s.out = append(s.out, '}')
+		return nil
+	}
+	for {
+		s.ws()
+		if s.pos >= len(s.src) || s.src[s.pos] != '"' {
+			return s.unexpected("a member name")
+		}
+		rawStart := s.pos
+		a, b, plain, err := s.scanString()
+		if err != nil {
+			return err
+		}
+		name := s.src[a:b]
+		if !plain {
+			k := len(s.keys)
+			s.keys = unescape(s.keys, name)
+			name = s.keys[k:]
+		}
+		s.ws()
+		if s.pos >= len(s.src) || s.src[s.pos] != ':' {
+			return s.unexpected("':'")
+		}
+		s.pos++
+		s.ws()
+		isID := top && string(name) == "_id"
+		if isID && seenID {
+			return s.errf("duplicate member name %q", "_id")
+		}
+		comma := len(s.out) > body
+		if comma {
+			s.out = append(s.out, ',')
+		}
+		start := len(s.out)
+		if plain {
+			s.out = appendQuoted(s.out, name)
+		} else {
+			s.out = appendString(s.out, name)
+		}
+		s.out = append(s.out, ':')
+		if err := s.value(); err != nil {
+			return err
+		}
+		switch {
+		case isID:
+			seenID = true
+			if comma {
+				start--
+			}
+			s.out = s.out[:start]
+		default:
+			if top {
+				s.top = append(s.top, span{rawStart, s.pos})
+			}
+			m := newMember(name, start, len(s.out))
+			if n := len(s.members); n > base {
+				switch c := compareMembers(&s.members[n-1], &m); {
+				case c == 0:
+					return &SyntaxError{Offset: rawStart, Msg: fmt.Sprintf("duplicate member name %q", clip(name))}
+				case c > 0:
+					sorted = false
+				}
+			}
+			s.members = append(s.members, m)
+		}
+		s.ws()
+		if s.pos >= len(s.src) {
+			return s.unexpected("',' or '}'")
+		}
+		switch s.src[s.pos] {
+		case ',':
+			s.pos++
+			continue
+		case '}':
+			s.pos++
+		default:
+			return s.unexpected("',' or '}'")
+		}
+		break
+	}
+	if !sorted {
+		if err := s.reorder(body, s.members[base:]); err != nil {
+			return err
+		}
+	}
+	s.members = s.members[:base]
+	s.keys = s.keys[:keysBase]
+	s.depth--
+	s.out = append(s.out, '}')
+	return nil
+}
+
+// reorder rewrites out[body:] with the members ms in name order.
+func (s *state) reorder(body int, ms []member) error {
+	if len(ms) <= 40 {
+		insertionSort(ms)
+	} else {
+		slices.SortFunc(ms, func(x, y member) int { return compareMembers(&x, &y) })
+	}
+	for i := 1; i < len(ms); i++ {
+		if compareMembers(&ms[i-1], &ms[i]) == 0 {
+			return s.errf("duplicate member name %q in the object ending", clip(ms[i].name))
+		}
+	}
+	s.tmp = append(s.tmp[:0], s.out[body:]...)
+	s.out = s.out[:body]
+	for i, m := range ms {
+		if i > 0 {
+			s.out = append(s.out, ',')
+		}
+		s.out = append(s.out, s.tmp[m.start-body:m.end-body]...)
+	}
+	return nil
+}
+
+func insertionSort(ms []member) {
+	for i := 1; i < len(ms); i++ {
+		m := ms[i]
+		j := i
+		for ; j > 0 && compareMembers(&ms[j-1], &m) > 0; j-- {
+			ms[j] = ms[j-1]
+		}
+		ms[j] = m
+	}
+}
+
+// clip shortens a member name for an error message.
+func clip(name []byte) string {
+	if len(name) > 64 {
+		return string(name[:64]) + "…"
+	}
+	return string(name)
+}
