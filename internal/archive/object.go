@@ -1,0 +1,220 @@
+package archive
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// defaultLevel is the gzip level when Archive.Level is zero. On ~600-byte audit records
+// (BenchmarkWriteLine) level 6 costs about 4 µs a line for a ratio of 8.8, level 1 about 2.6 µs
+// for 6.9: the objects are kept for years and uploaded once, so the 20% smaller object wins over
+// 1.4 µs a record, well inside the pipeline's budget of 20 µs a record (50,000 records/s).
+const defaultLevel = gzip.DefaultCompression
+
+// bufSize batches the compressor's small writes into few pipe hand-offs, each of which is a
+// goroutine switch to the uploader.
+const bufSize = 64 << 10
+
+var newline = []byte{'\n'}
+
+// Object is one S3 object being written line by line. It is not safe for concurrent use: one
+// goroutine writes its lines, then calls Commit or Abort exactly once.
+type Object struct {
+	archive *Archive
+	// ctx governs the upload. It is kept because the upload starts lazily, on the first line.
+	ctx context.Context
+	key string
+
+	lines  int
+	closed bool  // Commit or Abort has been called
+	err    error // the first failure; every later call returns it
+
+	// Set by start, on the first line.
+	pw   *io.PipeWriter
+	buf  *bufio.Writer
+	gz   *gzip.Writer
+	stop func() bool   // unregisters the context watcher
+	done chan struct{} // closed once Upload has returned
+	// Written by the upload goroutine, read only after done is closed.
+	uploadErr error
+	abortErr  error
+}
+
+// WriteLine appends line and a newline to the object. line must be one JSON value: it may not be
+// empty or contain a newline. Once a write has failed (the upload failed or the context ended),
+// every later call returns the same error and the object must be aborted or committed, which
+// then reports that error.
+func (o *Object) WriteLine(line []byte) error {
+	if o.closed {
+		return fmt.Errorf("archive: write to %s after commit or abort", o.where())
+	}
+	if o.err != nil {
+		return o.err
+	}
+	if len(line) == 0 {
+		return fmt.Errorf("archive: line %d for %s is empty", o.lines+1, o.where())
+	}
+	if bytes.IndexByte(line, '\n') >= 0 {
+		return fmt.Errorf("archive: line %d for %s contains a newline", o.lines+1, o.where())
+	}
+	if o.gz == nil {
+		if err := o.start(); err != nil {
+			o.err = err
+			return err
+		}
+	}
+	if _, err := o.gz.Write(line); err != nil {
+		return o.fail(err)
+	}
+	if _, err := o.gz.Write(newline); err != nil {
+		return o.fail(err)
+	}
+	o.lines++
+	return nil
+}
+
+// Lines returns the number of lines written so far.
+func (o *Object) Lines() int { return o.lines }
+
+// Commit ends the gzip stream and waits until S3 has stored the object, returning its key. An
+// object with no lines is not stored: Commit returns "" and no error. On error nothing new is
+// stored under the key.
+func (o *Object) Commit() (key string, err error) {
+	if o.closed {
+		return "", fmt.Errorf("archive: commit %s after commit or abort", o.where())
+	}
+	o.closed = true
+	if o.err != nil {
+		return "", o.err
+	}
+	if o.gz == nil {
+		return "", nil
+	}
+	// The context watcher ends the stream asynchronously; a context that ended before Commit
+	// must fail the object even when the watcher has not run yet, or the upload could complete.
+	if cerr := context.Cause(o.ctx); cerr != nil {
+		return "", o.fail(cerr)
+	}
+	if err := o.gz.Close(); err != nil {
+		return "", o.fail(err)
+	}
+	if err := o.buf.Flush(); err != nil {
+		return "", o.fail(err)
+	}
+	o.pw.Close()
+	<-o.done
+	o.stop()
+	if o.uploadErr != nil {
+		o.err = o.wrap(o.uploadErr)
+		return "", o.err
+	}
+	return o.key, nil
+}
+
+// Abort ends the stream with cause (a generic error when nil) and waits until the upload has
+// stopped: a single-part upload never reaches S3 and a multipart upload is aborted, so nothing is
+// stored under the key (an earlier object there stays as it was). Abort after Commit or Abort does
+// nothing.
+func (o *Object) Abort(cause error) {
+	if o.closed {
+		return
+	}
+	o.closed = true
+	if o.gz == nil || o.err != nil {
+		return // never started, or fail already ended the upload
+	}
+	if cause == nil {
+		cause = errAborted
+	}
+	o.pw.CloseWithError(cause)
+	<-o.done
+	o.stop()
+}
+
+// start begins the upload: the gzip stream is piped into Upload, which runs in a goroutine.
+func (o *Object) start() error {
+	a := o.archive
+	switch {
+	case a.Bucket == "":
+		return fmt.Errorf("archive: object %q: no bucket", o.key)
+	case o.key == "":
+		return fmt.Errorf("archive: object in bucket %s: empty key", a.Bucket)
+	case a.Uploader == nil:
+		return fmt.Errorf("archive: object %s: no uploader", o.where())
+	}
+	if o.ctx.Err() != nil {
+		return fmt.Errorf("archive: upload %s: %w", o.where(), context.Cause(o.ctx))
+	}
+	level := a.Level
+	if level == 0 {
+		level = defaultLevel
+	}
+	gz, err := gzip.NewWriterLevel(nil, level)
+	if err != nil {
+		return fmt.Errorf("archive: object %s: %w", o.where(), err)
+	}
+	pr, pw := io.Pipe()
+	o.pw = pw
+	o.buf = bufio.NewWriterSize(pw, bufSize)
+	gz.Reset(o.buf)
+	o.gz = gz
+	o.done = make(chan struct{})
+	in := &s3.PutObjectInput{
+		Bucket:      aws.String(a.Bucket),
+		Key:         aws.String(o.key),
+		Body:        pr,
+		ContentType: aws.String(ContentType),
+		// No ContentEncoding: see the package documentation.
+	}
+	go func() {
+		defer close(o.done)
+		_, err := a.Uploader.Upload(o.ctx, in, detachAbort(&o.abortErr))
+		o.uploadErr = err
+		if err == nil {
+			err = errors.New("archive: upload ended before the stream")
+		}
+		// Unblocks a writer if Upload stopped reading early (a failed part, a bad bucket).
+		pr.CloseWithError(err)
+	}()
+	// A cancelled context ends the stream at once, even while the caller is busy elsewhere (for
+	// example waiting for the next page), so the upload stops and aborts without waiting for the
+	// next write.
+	o.stop = context.AfterFunc(o.ctx, func() { pw.CloseWithError(context.Cause(o.ctx)) })
+	return nil
+}
+
+// fail ends the upload after a failed write and returns the error every later call reports.
+func (o *Object) fail(writeErr error) error {
+	o.pw.CloseWithError(writeErr)
+	<-o.done
+	o.stop()
+	cause := writeErr
+	if o.uploadErr != nil {
+		cause = o.uploadErr // the root cause; the write only saw the closed pipe
+	}
+	o.err = o.wrap(cause)
+	return o.err
+}
+
+// wrap names the object and adds the context's cause and a failed abort to err.
+func (o *Object) wrap(err error) error {
+	if cerr := context.Cause(o.ctx); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w: %w", cerr, err)
+	}
+	if o.abortErr != nil {
+		err = fmt.Errorf("%w (and aborting the multipart upload failed, its parts stay until the bucket's lifecycle rule removes them: %w)", err, o.abortErr)
+	}
+	return fmt.Errorf("archive: upload %s: %w", o.where(), err)
+}
+
+func (o *Object) where() string {
+	return "s3://" + o.archive.Bucket + "/" + o.key
+}
