@@ -1,0 +1,189 @@
+package samtemplate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestTemplateContract pins what the other parts of the project rely on:
+// the environment each binary reads, the events that invoke it, and the
+// resources users and alarms see.
+func TestTemplateContract(t *testing.T) {
+	doc := loadTemplate(t)
+	res := resources(doc)
+
+	t.Run("environment", func(t *testing.T) {
+		want := map[string][]string{
+			"RefresherFunction": {"AWS_ENDPOINT_URL", "REFRESHER_CONCURRENCY", "REFRESHER_CONFIG_PARAMETER"},
+			"AuditPullFunction": {"AUDIT_API_URL", "AWS_ENDPOINT_URL", "BUCKET", "GEO_LOCATIONS", "LAG", "MAX_BACKFILL",
+				"PREFIX", "PRODUCT_TYPES", "RESCAN", "START_TIME", "TOKEN_PARAMETER", "WINDOW"},
+		}
+		for fn, vars := range want {
+			env := mapAt(functionProps(doc, fn), "Environment", "Variables")
+			if got := sortedKeys(env); fmt.Sprint(got) != fmt.Sprint(vars) {
+				t.Errorf("%s: got variables %q; want %q", fn, got, vars)
+			}
+		}
+		if got := literals(mapAt(functionProps(doc, "AuditPullFunction"), "Environment", "Variables")["BUCKET"]); fmt.Sprint(got) != "[${Ref:AuditBucket}]" {
+			t.Errorf("AuditPullFunction: got BUCKET = %q; want the created bucket", got)
+		}
+		if got := parameterDefaults(doc, "AuditMaxBackfill"); fmt.Sprint(got) != "[744h]" {
+			t.Errorf("got AuditMaxBackfill default %q; want 744h", got)
+		}
+		if got := literals(mapAt(doc, "Globals", "Function", "Environment", "Variables")["AWS_ENDPOINT_URL"]); fmt.Sprint(got) != "[]" {
+			t.Errorf("got AWS_ENDPOINT_URL = %q; want empty in AWS", got)
+		}
+	})
+
+	t.Run("schedules", func(t *testing.T) {
+		for _, fn := range []string{"RefresherFunction", "AuditPullFunction"} {
+			events := mapAt(res[fn], "Properties", "Events")
+			if len(events) != 1 {
+				t.Fatalf("%s: got %d events; want one schedule", fn, len(events))
+			}
+			for name, ev := range events {
+				e, _ := ev.(map[string]any)
+				if e["Type"] != "Schedule" {
+					t.Errorf("%s.%s: got Type %v; want Schedule (EventBridge rule: the handler receives a real Scheduled Event)", fn, name, e["Type"])
+				}
+				p := mapAt(e, "Properties")
+				if _, ok := p["Input"]; ok {
+					t.Errorf("%s.%s: Input replaces the Scheduled Event the handler expects", fn, name)
+				}
+				param, _ := refName(p["Schedule"])
+				if got := parameterDefaults(doc, param); fmt.Sprint(got) != "[rate(15 minutes)]" {
+					t.Errorf("%s.%s: got schedule parameter %q default %q; want rate(15 minutes)", fn, name, param, got)
+				}
+			}
+			oc := mapAt(res[fn], "Properties", "EventInvokeConfig", "DestinationConfig", "OnFailure")
+			queue, _, _ := getAtt(oc["Destination"])
+			if oc["Type"] != "SQS" || resourceType(res[queue]) != "AWS::SQS::Queue" {
+				t.Errorf("%s: got OnFailure %v; want an SQS queue of the template", fn, oc)
+			}
+			if !isTrue(properties(res[queue])["SqsManagedSseEnabled"]) && properties(res[queue])["KmsMasterKeyId"] == nil {
+				t.Errorf("%s: failure queue %s is not encrypted", fn, queue)
+			}
+		}
+	})
+
+	t.Run("audit pull is the only checkpoint writer", func(t *testing.T) {
+		if got := properties(res["AuditPullFunction"])["ReservedConcurrentExecutions"]; got != 1 {
+			t.Errorf("got ReservedConcurrentExecutions = %v; want 1", got)
+		}
+	})
+
+	t.Run("least privilege", func(t *testing.T) {
+		want := map[string]map[string]string{
+			"RefresherRole": {
+				"secretsmanager:GetSecretValue": "${Ref:CredentialSecretArns}",
+				"ssm:PutParameter":              "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${TokenPathPrefix}*",
+			},
+			"AuditPullRole": {
+				"ssm:GetParameter":        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${AuditTokenParameterName}",
+				"s3:PutObject":            "${AuditBucket.Arn}/${AuditPrefix}*",
+				"s3:GetObject":            "${AuditBucket.Arn}/${AuditPrefix}*",
+				"s3:AbortMultipartUpload": "${AuditBucket.Arn}/${AuditPrefix}*",
+			},
+		}
+		for roleName, actions := range want {
+			granted := map[string][]string{}
+			for _, st := range findStatements(map[string]any{"R": res[roleName]}) {
+				if isDeny(st.body) {
+					continue
+				}
+				for _, a := range literals(st.body["Action"]) {
+					granted[a] = append(granted[a], literals(st.body["Resource"])...)
+				}
+			}
+			for action, resource := range actions {
+				if got := granted[action]; fmt.Sprint(got) != fmt.Sprint([]string{resource}) {
+					t.Errorf("%s: got %s on %q; want only %q", roleName, action, got, resource)
+				}
+			}
+			for action := range granted {
+				if strings.HasPrefix(action, "secretsmanager:") && roleName != "RefresherRole" {
+					t.Errorf("%s: got %s; only the refresher reads credentials", roleName, action)
+				}
+			}
+		}
+		if typ, _ := mapAt(doc, "Parameters", "CredentialSecretArns")["Type"].(string); typ != "CommaDelimitedList" {
+			t.Errorf("got CredentialSecretArns type %q; want CommaDelimitedList", typ)
+		}
+	})
+
+	t.Run("bucket", func(t *testing.T) {
+		props := properties(res["AuditBucket"])
+		if got := mapAt(props, "VersioningConfiguration")["Status"]; got != "Enabled" {
+			t.Errorf("got versioning %v; want Enabled", got)
+		}
+		if got := literals(mapAt(props, "OwnershipControls")["Rules"].([]any)[0].(map[string]any)["ObjectOwnership"]); fmt.Sprint(got) != "[BucketOwnerEnforced]" {
+			t.Errorf("got ObjectOwnership %q; want BucketOwnerEnforced", got)
+		}
+		abort := false
+		for _, r := range asList(mapAt(props, "LifecycleConfiguration")["Rules"]) {
+			if m, ok := r.(map[string]any); ok && m["AbortIncompleteMultipartUpload"] != nil {
+				abort = true
+			}
+		}
+		if !abort {
+			t.Errorf("got no AbortIncompleteMultipartUpload lifecycle rule; want one")
+		}
+		if res["AuditBucket"].(map[string]any)["DeletionPolicy"] != "Retain" {
+			t.Errorf("got AuditBucket DeletionPolicy %v; want Retain (audit data outlives the stack)", res["AuditBucket"].(map[string]any)["DeletionPolicy"])
+		}
+	})
+
+	t.Run("alarms", func(t *testing.T) {
+		errorsFor := map[string]bool{}
+		var checkpoint map[string]any
+		for _, r := range res {
+			if resourceType(r) != "AWS::CloudWatch::Alarm" {
+				continue
+			}
+			p := properties(r)
+			if len(asList(p["AlarmActions"])) == 0 {
+				t.Errorf("alarm %v has no AlarmActions", p["MetricName"])
+			}
+			switch {
+			case p["Namespace"] == "AWS/Lambda" && p["MetricName"] == "Errors":
+				dims := asList(p["Dimensions"])
+				fn, _ := refName(dims[0].(map[string]any)["Value"])
+				errorsFor[fn] = true
+			case p["Namespace"] == "TokenRelay" && p["MetricName"] == "CheckpointLagSeconds":
+				checkpoint = p
+			}
+		}
+		for _, fn := range []string{"RefresherFunction", "AuditPullFunction"} {
+			if !errorsFor[fn] {
+				t.Errorf("got no Errors alarm for %s; want one", fn)
+			}
+		}
+		if checkpoint == nil {
+			t.Fatalf("got no TokenRelay/CheckpointLagSeconds alarm; want one")
+		}
+		if checkpoint["TreatMissingData"] != "breaching" {
+			t.Errorf("got checkpoint alarm TreatMissingData %v; want breaching (no run is a stall too)", checkpoint["TreatMissingData"])
+		}
+	})
+
+	t.Run("outputs", func(t *testing.T) {
+		for _, name := range []string{"AuditBucketName", "RefresherFunctionName", "RefresherFunctionArn",
+			"AuditPullFunctionName", "AuditPullFunctionArn", "TokenPathPrefix", "AuditTokenParameterName",
+			"RefresherConfigParameterName", "FailureQueueUrl"} {
+			if mapAt(doc, "Outputs", name) == nil {
+				t.Errorf("got no output %s; want one", name)
+			}
+		}
+	})
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
