@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokenrelay/tokenrelay/internal/oauth"
 )
 
 // Format is how a token is stored.
@@ -113,12 +113,6 @@ func Decode(s string) (Value, Format, error) {
 // verifying its signature: only the issuer can do that, and the expiry is
 // used solely to decide when to fetch a new token.
 func JWTExpiry(token string) (time.Time, bool) {
-	if bytes.Count([]byte(token), []byte(".")) != 2 {
-		return time.Time{}, false
-	}
-	var claims jwt.RegisteredClaims
-	if _, _, err := jwt.NewParser().ParseUnverified(token, &claims); err != nil || claims.ExpiresAt == nil {
-		return time.Time{}, false
-	}
-	return claims.ExpiresAt.UTC(), true
+	exp, ok := oauth.UnverifiedExpiry(token)
+	return exp.UTC(), ok
 }
