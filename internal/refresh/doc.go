@@ -1,0 +1,38 @@
+// Package refresh is the refresher's orchestration (the project contract,
+// §1): at every invocation it loads the configuration, picks the targets the
+// event asks for, and for each target, concurrently, keeps one SSM Parameter
+// Store SecureString holding a fresh OAuth 2.0 client-credentials access token
+// (RFC 6749 §4.4, https://www.rfc-editor.org/rfc/rfc6749#section-4.4).
+//
+// # Per target
+//
+// A target's stored value is read first. It is left alone (skipped) when it is
+// fresh: a JSON value whose expires_at is more than refresh_before away, whose
+// scope is the configured one and which is stored in the configured
+// value_format; a raw value judged the same way by its JWT exp. A raw value
+// without exp, a missing value and an unreadable one are refreshed. With
+// force, every selected target is refreshed.
+//
+// Refreshing reads the credentials from Secrets Manager, finds the token
+// endpoint (token_url, or the issuer's discovery document), asks it for a
+// token and writes the encoded value. Nothing is written for a target that
+// fails, so its previous value stays as it was.
+//
+// # Scope comparison
+//
+// Scopes are compared as sets of space-separated names, so a server that
+// reorders them does not cause a refresh at every run. A target configured
+// without scope accepts whatever scope the server granted by default.
+//
+// # Isolation and results
+//
+// Targets run at most Refresher.Concurrency at a time; one target's failure
+// never stops another. The Result lists refreshed, skipped and failed targets
+// in configuration order. When a target failed, Run returns, after every
+// target was tried, both the Result and an error naming the failed targets.
+//
+// No client secret, private key, password or access token appears in a
+// result, an error or a log record: the packages this one calls keep them out
+// of their errors, and the messages this package reports are scrubbed of the
+// secret and token it handled besides.
+package refresh

@@ -1,0 +1,72 @@
+package refresh
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/config"
+	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+)
+
+// freshness is the verdict on a stored value.
+type freshness struct {
+	// fresh is true when the value may be left alone.
+	fresh bool
+	// expiresAt is the stored token's expiry, zero when unknown.
+	expiresAt time.Time
+	// reason says why a refresh is due, for the logs.
+	reason string
+}
+
+// judge decides whether the stored value of t is fresh at now (§1.4).
+func judge(t config.Target, stored string, found bool, now time.Time) freshness {
+	if !found {
+		return freshness{reason: "no stored value"}
+	}
+	v, format, err := paramstore.Decode(stored)
+	if err != nil {
+		return freshness{reason: "stored value unreadable"}
+	}
+	f := freshness{expiresAt: v.ExpiresAt}
+	switch {
+	case v.ExpiresAt.IsZero():
+		f.reason = "stored value has no expiry"
+	case v.ExpiresAt.Sub(now) <= refreshBefore(t):
+		f.reason = "stored token expires within refresh_before"
+	case string(format) != valueFormat(t):
+		f.reason = "stored value_format differs"
+	case format == paramstore.FormatJSON && !sameScope(v.Scope, t.Scope):
+		f.reason = "stored scope differs"
+	default:
+		f.fresh = true
+	}
+	return f
+}
+
+func refreshBefore(t config.Target) time.Duration {
+	if t.RefreshBefore > 0 {
+		return t.RefreshBefore
+	}
+	return config.DefaultRefreshBefore
+}
+
+func valueFormat(t config.Target) string {
+	if t.ValueFormat != "" {
+		return t.ValueFormat
+	}
+	return config.ValueFormatJSON
+}
+
+// sameScope compares space-separated scopes as sets. An unconfigured scope
+// accepts any stored one: the server chose it.
+func sameScope(stored, configured string) bool {
+	want := strings.Fields(configured)
+	if len(want) == 0 {
+		return true
+	}
+	got := strings.Fields(stored)
+	slices.Sort(want)
+	slices.Sort(got)
+	return slices.Equal(slices.Compact(got), slices.Compact(want))
+}

@@ -1,0 +1,84 @@
+package refresh
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/config"
+	"github.com/tokenrelay/tokenrelay/internal/credentials"
+	"github.com/tokenrelay/tokenrelay/internal/oauth"
+)
+
+// ConfigLoader reads the configuration document; config.Loader is one.
+type ConfigLoader interface {
+	Load(ctx context.Context) (*config.Config, error)
+}
+
+// CredentialsGetter reads a target's client credentials; credentials.Source
+// is one.
+type CredentialsGetter interface {
+	Get(ctx context.Context, secretID string) (credentials.Credentials, error)
+}
+
+// TokenClient obtains an access token; *oauth.Client is one.
+type TokenClient interface {
+	Token(ctx context.Context, r oauth.Request) (*oauth.Token, error)
+}
+
+// Discoverer finds an issuer's token endpoint; *oauth.Discovery is one.
+type Discoverer interface {
+	TokenEndpoint(ctx context.Context, issuer string) (string, error)
+}
+
+// ParameterStore reads and writes the token parameters; paramstore.Store is
+// one.
+type ParameterStore interface {
+	Get(ctx context.Context, name string) (value string, found bool, err error)
+	Put(ctx context.Context, name, value, kmsKeyID string) error
+}
+
+// Refresher keeps the configured targets' tokens fresh. Config, Credentials,
+// Tokens and Store are required; the other fields have usable zero values.
+type Refresher struct {
+	// Config loads the configuration at every invocation.
+	Config ConfigLoader
+	// Credentials reads the secrets.
+	Credentials CredentialsGetter
+	// Discovery resolves the token endpoint of targets configured with an
+	// issuer; nil makes such targets fail.
+	Discovery Discoverer
+	// Tokens requests the tokens.
+	Tokens TokenClient
+	// Store reads and writes the token parameters.
+	Store ParameterStore
+	// Now is the clock freshness is judged by; nil means time.Now.
+	Now func() time.Time
+	// Concurrency is the most targets refreshed at once; 0 means
+	// DefaultConcurrency.
+	Concurrency int
+	// Logger receives one record per target and a summary per run; nil
+	// discards them.
+	Logger *slog.Logger
+}
+
+func (r *Refresher) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Refresher) logger() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (r *Refresher) concurrency() int {
+	if r.Concurrency > 0 {
+		return r.Concurrency
+	}
+	return DefaultConcurrency
+}

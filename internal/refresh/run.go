@@ -1,0 +1,156 @@
+package refresh
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/config"
+	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+)
+
+// Result is the invocation's result (§1.5). Every list is present, empty
+// when nothing belongs in it, and in configuration order.
+type Result struct {
+	// Refreshed names the targets whose token was written.
+	Refreshed []string `json:"refreshed"`
+	// Skipped names the targets whose stored token was fresh.
+	Skipped []string `json:"skipped"`
+	// Failed lists the targets that failed, with why.
+	Failed []Failure `json:"failed"`
+}
+
+// Failure is one failed target.
+type Failure struct {
+	// Target is the target's name.
+	Target string `json:"target"`
+	// Error says what failed, never with a secret or token.
+	Error string `json:"error"`
+}
+
+// FailedError is Run's error when targets failed; every other target was
+// tried.
+type FailedError struct {
+	// Failed are the failures, in configuration order.
+	Failed []Failure
+}
+
+// Error names the failed targets, then says why each failed.
+func (e *FailedError) Error() string {
+	names := make([]string, len(e.Failed))
+	reasons := make([]string, len(e.Failed))
+	for i, f := range e.Failed {
+		names[i] = f.Target
+		reasons[i] = f.Error
+	}
+	return fmt.Sprintf("refresh: %d target(s) failed: %s: %s", len(e.Failed), strings.Join(names, ", "), strings.Join(reasons, "; "))
+}
+
+// Handle is the Lambda handler: it runs the invocation and logs its result,
+// which aws-lambda-go does not return alongside an error.
+func (r *Refresher) Handle(ctx context.Context, event json.RawMessage) (*Result, error) {
+	res, err := r.Run(ctx, event)
+	if err != nil {
+		// The summary Run logged holds the result of a run whose targets
+		// failed; this record says why the invocation fails.
+		r.logger().ErrorContext(ctx, "invocation failed", "error", err.Error())
+		return nil, err
+	}
+	return res, nil
+}
+
+// Run loads the configuration, selects the targets event asks for and
+// refreshes them concurrently. A bad event or configuration is an error
+// before any target runs, with a nil Result. When targets failed, the
+// error is a *FailedError returned with the complete Result.
+func (r *Refresher) Run(ctx context.Context, event []byte) (*Result, error) {
+	start := time.Now()
+	ev, err := ParseEvent(event)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := r.Config.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("refresh: load configuration: %w", err)
+	}
+	targets, err := selectTargets(cfg.Targets, ev)
+	if err != nil {
+		return nil, err
+	}
+	outcomes := r.runAll(ctx, targets, ev.Force)
+	res := &Result{Refreshed: []string{}, Skipped: []string{}, Failed: []Failure{}}
+	for _, o := range outcomes {
+		switch {
+		case o.err != nil:
+			res.Failed = append(res.Failed, Failure{Target: o.target, Error: o.err.Error()})
+		case o.refreshed:
+			res.Refreshed = append(res.Refreshed, o.target)
+		default:
+			res.Skipped = append(res.Skipped, o.target)
+		}
+	}
+	r.logger().InfoContext(ctx, "refresh finished",
+		"refreshed", len(res.Refreshed), "skipped", len(res.Skipped), "failed", len(res.Failed),
+		"force", ev.Force, "duration_ms", time.Since(start).Milliseconds(), "result", res)
+	if len(res.Failed) > 0 {
+		return res, &FailedError{Failed: res.Failed}
+	}
+	return res, nil
+}
+
+// runAll refreshes targets, at most r.concurrency() at once, and returns
+// their outcomes in the targets' order.
+func (r *Refresher) runAll(ctx context.Context, targets []config.Target, force bool) []outcome {
+	outcomes := make([]outcome, len(targets))
+	slots := make(chan struct{}, r.concurrency())
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				outcomes[i] = outcome{target: t.Name, err: &targetError{target: t.Name, step: "wait for a slot", err: ctx.Err()}}
+				r.logOutcome(ctx, outcomes[i])
+				return
+			}
+			defer func() { <-slots }()
+			outcomes[i] = r.refreshTarget(ctx, t, force)
+			r.logOutcome(ctx, outcomes[i])
+		})
+	}
+	wg.Wait()
+	return outcomes
+}
+
+// logOutcome writes one record for a target; never the token.
+func (r *Refresher) logOutcome(ctx context.Context, o outcome) {
+	attrs := []any{"target", o.target}
+	if !o.expiresAt.IsZero() {
+		attrs = append(attrs, "expires_at", o.expiresAt.UTC().Format(time.RFC3339))
+	}
+	switch {
+	case o.err != nil:
+		r.logger().ErrorContext(ctx, "target failed", append(attrs, "error", o.err.Error())...)
+	case o.refreshed:
+		attrs = append(attrs, "reason", o.reason, "auth_method", string(o.method), "token_endpoint", httpclient.Redact(o.tokenURL))
+		r.logger().InfoContext(ctx, "target refreshed", attrs...)
+	default:
+		r.logger().InfoContext(ctx, "target skipped", append(attrs, "reason", o.reason)...)
+	}
+}
+
+// LogValue lets slog log a Result as a group.
+func (res *Result) LogValue() slog.Value {
+	if res == nil {
+		return slog.AnyValue(nil)
+	}
+	return slog.GroupValue(
+		slog.Any("refreshed", res.Refreshed),
+		slog.Any("skipped", res.Skipped),
+		slog.Any("failed", res.Failed),
+	)
+}

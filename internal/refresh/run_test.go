@@ -1,0 +1,325 @@
+package refresh
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/tokenrelay/tokenrelay/internal/config"
+	"github.com/tokenrelay/tokenrelay/internal/credentials"
+	"github.com/tokenrelay/tokenrelay/internal/oauth"
+)
+
+// manyTargets is a document of n targets named t00, t01, ...
+func manyTargets(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"targets":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"name":"t%02d","secret_id":"s%02d","token_url":"http://127.0.0.1:1/token","parameter_name":"/t%02d"}`, i, i, i)
+	}
+	b.WriteString("]}")
+	return b.String()
+}
+
+func TestConcurrencyBound(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ concurrency, want int }{{3, 3}, {1, 1}, {0, DefaultConcurrency}} {
+		t.Run(fmt.Sprint(tt.concurrency), func(t *testing.T) {
+			t.Parallel()
+			var inFlight, peak atomic.Int32
+			r := newRefresher(t, manyTargets(20), newStore(nil))
+			r.Concurrency = tt.concurrency
+			r.Tokens = tokensFn(func(ctx context.Context, req oauth.Request) (*oauth.Token, error) {
+				n := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for {
+					p := peak.Load()
+					if n <= p || peak.CompareAndSwap(p, n) {
+						break
+					}
+				}
+				time.Sleep(20 * time.Millisecond)
+				return issue(ctx, req)
+			})
+			res, err := r.Run(context.Background(), nil)
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if len(res.Refreshed) != 20 {
+				t.Fatalf("got %d refreshed; want 20", len(res.Refreshed))
+			}
+			if got := int(peak.Load()); got != tt.want {
+				t.Errorf("got at most %d token requests at once; want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// isolationDoc has five targets; b, c and d fail in different steps.
+const isolationDoc = `{"targets":[
+	{"name":"a","secret_id":"sa","token_url":"https://idp.example.com/token","parameter_name":"/a"},
+	{"name":"b","secret_id":"bad-secret","token_url":"https://idp.example.com/token","parameter_name":"/b"},
+	{"name":"c","secret_id":"sc","token_url":"https://refusing.example.com/token","parameter_name":"/c"},
+	{"name":"d","secret_id":"sd","issuer":"https://broken.example.com","parameter_name":"/d"},
+	{"name":"e","secret_id":"se","token_url":"https://idp.example.com/token","parameter_name":"/e"}]}`
+
+func TestIsolation(t *testing.T) {
+	t.Parallel()
+	old := jsonValueAt(time.Minute, "")
+	store := newStore(map[string]string{"/a": old, "/b": old, "/c": old, "/d": old, "/e": old})
+	r := newRefresher(t, isolationDoc, store)
+	r.Concurrency = 2
+	r.Credentials = credsFn(func(ctx context.Context, id string) (credentials.Credentials, error) {
+		if id == "bad-secret" {
+			return credentials.Credentials{}, &credentials.FieldError{SecretID: id, Field: "client_id", Reason: "missing"}
+		}
+		return secretCreds(ctx, id)
+	})
+	r.Discovery = discoveryFn(func(context.Context, string) (string, error) {
+		return "", errors.New("oauth: discovery: document is not JSON")
+	})
+	r.Tokens = tokensFn(func(ctx context.Context, req oauth.Request) (*oauth.Token, error) {
+		if strings.Contains(req.TokenURL, "refusing") {
+			return nil, &oauth.RetrieveError{URL: req.TokenURL, StatusCode: 400, ErrorCode: "invalid_client"}
+		}
+		return issue(ctx, req)
+	})
+	res, err := r.Run(context.Background(), nil)
+	var failed *FailedError
+	if !errors.As(err, &failed) {
+		t.Fatalf("got error %v; want a *FailedError", err)
+	}
+	for _, name := range []string{"b", "c", "d"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name target %s", err, name)
+		}
+	}
+	assertJSON(t, res, `{"refreshed":["a","e"],"skipped":[],"failed":[
+		{"target":"b","error":"refresh: target \"b\": get credentials: credentials: secret bad-secret: client_id: missing"},
+		{"target":"c","error":"refresh: target \"c\": request token: `+(&oauth.RetrieveError{URL: "https://refusing.example.com/token", StatusCode: 400, ErrorCode: "invalid_client"}).Error()+`"},
+		{"target":"d","error":"refresh: target \"d\": find token endpoint: oauth: discovery: document is not JSON"}]}`)
+	for _, name := range []string{"/b", "/c", "/d"} {
+		if got := store.get(name); got != old || store.puts[name] != 0 {
+			t.Errorf("failed target %s: value changed or written (%d puts); want it left intact", name, store.puts[name])
+		}
+	}
+	for _, name := range []string{"/a", "/e"} {
+		if store.puts[name] != 1 {
+			t.Errorf("target %s: got %d puts; want 1", name, store.puts[name])
+		}
+	}
+}
+
+func TestStoreFailureIsIsolated(t *testing.T) {
+	t.Parallel()
+	store := newStore(nil)
+	store.PutFn = func(name, value string) error {
+		if name == "/b" {
+			return fmt.Errorf("paramstore: put /b: ValidationException: value %s too long", value)
+		}
+		return nil
+	}
+	r := newRefresher(t, isolationDoc, store)
+	r.Credentials = credsFn(secretCreds)
+	res, err := r.Run(context.Background(), []byte(`{"targets":["a","b"]}`))
+	if err == nil {
+		t.Fatal("Run succeeded; want an error naming target b")
+	}
+	if len(res.Failed) != 1 || res.Failed[0].Target != "b" || !reflect.DeepEqual(res.Refreshed, []string{"a"}) {
+		t.Fatalf("got %+v; want a refreshed, b failed", res)
+	}
+	// The SDK error repeated the value: the refresher scrubs it.
+	if msg := res.Failed[0].Error; strings.Contains(msg, "tok-id-sb") || !strings.Contains(msg, redacted) {
+		t.Errorf("got error %q; want the token redacted", msg)
+	}
+}
+
+func TestRequestBuilding(t *testing.T) {
+	t.Parallel()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"defaults":{"params":{"audience":"api"},"default_lifetime":"2h"},"targets":[
+		{"name":"post","secret_id":"secret","token_url":"https://idp.example.com/token","scope":"a b","parameter_name":"/post"},
+		{"name":"jwt","secret_id":"key","issuer":"https://issuer.example.com","parameter_name":"/jwt"},
+		{"name":"basic","secret_id":"secret","token_url":"https://acronis.example.com/bc/idp/token","auth_method":"client_secret_basic","basic_auth_encoding":"raw","parameter_name":"/basic"},
+		{"name":"query","secret_id":"secret","token_url":"https://virtana.example.com/authentication/oauth/token","auth_method":"client_secret_query","parameter_name":"/query","params":{"tenant":"t1"}}]}`
+	var mu sync.Mutex
+	got := map[string]oauth.Request{}
+	r := newRefresher(t, doc, newStore(nil))
+	r.Credentials = credsFn(func(_ context.Context, id string) (credentials.Credentials, error) {
+		if id == "key" {
+			return credentials.Credentials{ClientID: "jwt-app", PrivateKey: key}, nil
+		}
+		return credentials.Credentials{ClientID: "app", ClientSecret: "s3cr3t"}, nil
+	})
+	r.Tokens = tokensFn(func(ctx context.Context, req oauth.Request) (*oauth.Token, error) {
+		mu.Lock()
+		got[req.TokenURL] = req
+		mu.Unlock()
+		return issue(ctx, req)
+	})
+	if _, err := r.Run(context.Background(), nil); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := map[string]oauth.Request{
+		"https://idp.example.com/token": {TokenURL: "https://idp.example.com/token", Method: oauth.ClientSecretPost, BasicEncoding: oauth.BasicForm, ClientID: "app", ClientSecret: "s3cr3t", Scope: "a b",
+			Params: map[string]string{"audience": "api"}, DefaultLifetime: 2 * time.Hour},
+		"https://issuer.example.com/connect/token": {TokenURL: "https://issuer.example.com/connect/token", Method: oauth.PrivateKeyJWT, BasicEncoding: oauth.BasicForm, ClientID: "jwt-app", PrivateKey: key,
+			Params: map[string]string{"audience": "api"}, DefaultLifetime: 2 * time.Hour},
+		"https://acronis.example.com/bc/idp/token": {TokenURL: "https://acronis.example.com/bc/idp/token", Method: oauth.ClientSecretBasic, BasicEncoding: oauth.BasicRaw, ClientID: "app", ClientSecret: "s3cr3t",
+			Params: map[string]string{"audience": "api"}, DefaultLifetime: 2 * time.Hour},
+		"https://virtana.example.com/authentication/oauth/token": {TokenURL: "https://virtana.example.com/authentication/oauth/token", Method: oauth.ClientSecretQuery, BasicEncoding: oauth.BasicForm, ClientID: "app", ClientSecret: "s3cr3t",
+			Params: map[string]string{"audience": "api", "tenant": "t1"}, DefaultLifetime: 2 * time.Hour},
+	}
+	for url, w := range want {
+		g, ok := got[url]
+		if !ok {
+			t.Errorf("no request to %s", url)
+			continue
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("request to %s:\ngot  %+v\nwant %+v", url, g, w)
+		}
+	}
+}
+
+func TestStoredValueFormats(t *testing.T) {
+	t.Parallel()
+	doc := `{"targets":[
+		{"name":"j","secret_id":"s","token_url":"https://idp.example.com/token","scope":"read","parameter_name":"/j"},
+		{"name":"r","secret_id":"s","token_url":"https://idp.example.com/token","value_format":"raw","parameter_name":"/r"}]}`
+	store := newStore(nil)
+	if _, err := newRefresher(t, doc, store).Run(context.Background(), nil); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	assertJSONBytes(t, []byte(store.get("/j")), `{"access_token":"tok-id-s","token_type":"Bearer","expires_at":"2026-11-22T08:00:00Z","issued_at":"2026-11-22T07:00:00Z","scope":"read"}`)
+	if got := store.get("/r"); got != "tok-id-s" {
+		t.Errorf("got raw value %q; want %q", got, "tok-id-s")
+	}
+}
+
+func TestConfigErrorsRunNothing(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, doc, wantErr string }{
+		{"invalid document", `{"targets":[{"name":"a","secret_id":"s","token_url":"http://idp.example.com/token","parameter_name":"/a"}]}`, `target "a": token_url`},
+		{"unknown field", `{"targets":[{"name":"a","secret_id":"s","token_url":"https://idp.example.com/token","parameter_name":"/a","scopes":"x"}]}`, `scopes`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			store := newStore(nil)
+			r := newRefresher(t, `{"targets":[{"name":"x","secret_id":"s","token_url":"https://idp.example.com/token","parameter_name":"/x"}]}`, store)
+			r.Config = loaderFn(func(context.Context) (*config.Config, error) { return config.Parse([]byte(tt.doc)) })
+			res, err := r.Run(context.Background(), nil)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "refresh: load configuration: config: ") {
+				t.Fatalf("got error %v; want one about %q", err, tt.wantErr)
+			}
+			if res != nil || len(store.puts) != 0 {
+				t.Errorf("got result %v, %d puts; want none", res, len(store.puts))
+			}
+		})
+	}
+}
+
+func TestCancelledContextFailsEveryTarget(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := newRefresher(t, manyTargets(3), newStore(nil))
+	r.Concurrency = 1
+	r.Tokens = tokensFn(func(ctx context.Context, req oauth.Request) (*oauth.Token, error) { return nil, ctx.Err() })
+	res, err := r.Run(ctx, nil)
+	if err == nil || res == nil || len(res.Failed) != 3 {
+		t.Fatalf("got %+v, %v; want three failures", res, err)
+	}
+}
+
+func TestTokenContextKeepsTimeToWrite(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tctx, tcancel := tokenContext(ctx)
+	defer tcancel()
+	d1, _ := ctx.Deadline()
+	d2, ok := tctx.Deadline()
+	if !ok || d1.Sub(d2) != writeReserve {
+		t.Errorf("got token deadline %v before the invocation's; want %v", d1.Sub(d2), writeReserve)
+	}
+	short, cancel2 := context.WithTimeout(context.Background(), time.Second)
+	defer cancel2()
+	sctx, scancel := tokenContext(short)
+	defer scancel()
+	if a, _ := short.Deadline(); !func() bool { b, _ := sctx.Deadline(); return a.Equal(b) }() {
+		t.Error("a short deadline was shortened further; want it kept")
+	}
+}
+
+func TestHandle(t *testing.T) {
+	t.Parallel()
+	store := newStore(map[string]string{"/b": jsonValueAt(3*time.Hour, "")})
+	r := newRefresher(t, isolationDoc, store)
+	r.Discovery = discoveryFn(func(context.Context, string) (string, error) { return "", errors.New("oauth: discovery: unreachable") })
+	h := lambda.NewHandler(r.Handle)
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
+
+	out, err := h.Invoke(ctx, []byte(`{"targets":["a","b"]}`))
+	if err != nil {
+		t.Fatalf("Invoke: %v", err)
+	}
+	assertJSONBytes(t, out, `{"refreshed":["a"],"skipped":["b"],"failed":[]}`)
+
+	_, err = h.Invoke(ctx, []byte(`{"targets":["d","e"]}`))
+	if err == nil || !strings.Contains(err.Error(), "1 target(s) failed: d:") {
+		t.Errorf("got error %v; want one naming target d", err)
+	}
+	if _, err := h.Invoke(ctx, []byte(`{"target":"a"}`)); err == nil || !strings.Contains(err.Error(), `unknown field "target"`) {
+		t.Errorf("got error %v; want the unknown field named", err)
+	}
+}
+
+func TestParseConcurrency(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    int
+		wantErr bool
+	}{
+		{"", DefaultConcurrency, false},
+		{" ", DefaultConcurrency, false},
+		{"1", 1, false},
+		{"8", 8, false},
+		{" 16 ", 16, false},
+		{"64", 64, false},
+		{"0", 0, true},
+		{"-1", 0, true},
+		{"65", 0, true},
+		{"eight", 0, true},
+		{"8.5", 0, true},
+		{"1e3", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseConcurrency(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseConcurrency(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+		if err != nil && !strings.Contains(err.Error(), "REFRESHER_CONCURRENCY must be a whole number from 1 to 64") {
+			t.Errorf("ParseConcurrency(%q) error %q does not say what is expected", tt.in, err)
+		}
+	}
+}

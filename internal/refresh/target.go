@@ -1,0 +1,164 @@
+package refresh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/config"
+	"github.com/tokenrelay/tokenrelay/internal/credentials"
+	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+)
+
+// outcome is what happened to one target.
+type outcome struct {
+	target    string
+	refreshed bool
+	err       error
+	// expiresAt is the new token's expiry when refreshed, the stored one when
+	// skipped.
+	expiresAt time.Time
+	// reason says why the target was refreshed or skipped.
+	reason string
+	// method and tokenURL say how a token was requested.
+	method   oauth.AuthMethod
+	tokenURL string
+}
+
+// redacted replaces a scrubbed secret in messages.
+const redacted = "[REDACTED]"
+
+// targetError is a target's failure: the step that failed and why, with the
+// secrets the refresher handled removed from the message.
+type targetError struct {
+	target string
+	step   string
+	err    error
+	// secrets are removed from Error's text.
+	secrets []string
+}
+
+func (e *targetError) Error() string {
+	msg := fmt.Sprintf("refresh: target %q: %s: %v", e.target, e.step, e.err)
+	for _, s := range e.secrets {
+		if len(s) >= 4 {
+			msg = strings.ReplaceAll(msg, s, redacted)
+		}
+	}
+	return msg
+}
+
+func (e *targetError) Unwrap() error { return e.err }
+
+// refreshTarget keeps one target fresh: it reads the stored value and, when
+// it is due or force is set, obtains and writes a new token.
+func (r *Refresher) refreshTarget(ctx context.Context, t config.Target, force bool) outcome {
+	out := outcome{target: t.Name}
+	fail := func(step string, err error, secrets ...string) outcome {
+		out.err = &targetError{target: t.Name, step: step, err: err, secrets: secrets}
+		return out
+	}
+	stored, found, err := r.Store.Get(ctx, t.ParameterName)
+	if err != nil {
+		// An unreadable value is refreshed; a write that fails the same way
+		// will say so.
+		r.logger().WarnContext(ctx, "stored value not readable; refreshing", "target", t.Name, "parameter", t.ParameterName, "error", err.Error())
+		found = false
+	}
+	f := judge(t, stored, found, r.now())
+	out.expiresAt, out.reason = f.expiresAt, f.reason
+	if f.fresh && !force {
+		out.reason = "fresh"
+		return out
+	}
+	if force {
+		out.reason = "forced"
+	}
+
+	creds, err := r.Credentials.Get(ctx, t.SecretID)
+	if err != nil {
+		return fail("get credentials", err)
+	}
+	tctx, cancel := tokenContext(ctx)
+	defer cancel()
+	tokenURL, err := r.tokenURL(tctx, t)
+	if err != nil {
+		return fail("find token endpoint", err, creds.ClientSecret)
+	}
+	req := request(t, creds, tokenURL)
+	out.method, out.tokenURL = req.Method, tokenURL
+	tok, err := r.Tokens.Token(tctx, req)
+	if err != nil {
+		return fail("request token", err, creds.ClientSecret)
+	}
+	value, err := paramstore.Encode(paramstore.Value{
+		AccessToken: tok.AccessToken,
+		TokenType:   tok.TokenType,
+		ExpiresAt:   tok.Expiry,
+		IssuedAt:    tok.IssuedAt,
+		Scope:       tok.Scope,
+	}, paramstore.Format(valueFormat(t)))
+	if err != nil {
+		return fail("encode value", err, creds.ClientSecret, tok.AccessToken)
+	}
+	if err := r.Store.Put(ctx, t.ParameterName, value, t.KMSKeyID); err != nil {
+		return fail("store token", err, creds.ClientSecret, tok.AccessToken, value)
+	}
+	out.refreshed, out.expiresAt = true, tok.Expiry
+	return out
+}
+
+// writeReserve is the time kept back from the token request, before the
+// invocation's deadline, to write the token and answer.
+const writeReserve = 2 * time.Second
+
+// tokenContext bounds discovery and the token request so that slow retries
+// end as this target's failure, with time left to report it, rather than as
+// a Lambda timeout that loses every target's result.
+func tokenContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok || time.Until(deadline) <= 2*writeReserve {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, deadline.Add(-writeReserve))
+}
+
+// tokenURL returns the target's token endpoint: token_url, or the issuer's
+// discovered one.
+func (r *Refresher) tokenURL(ctx context.Context, t config.Target) (string, error) {
+	if t.TokenURL != "" {
+		return t.TokenURL, nil
+	}
+	if r.Discovery == nil {
+		return "", errors.New("no discovery client for an issuer")
+	}
+	return r.Discovery.TokenEndpoint(ctx, t.Issuer)
+}
+
+// request builds the token request of t with creds. The authentication
+// method defaults, as §1.1 says, to private_key_jwt when the secret holds a
+// key, else client_secret_post.
+func request(t config.Target, creds credentials.Credentials, tokenURL string) oauth.Request {
+	method := oauth.AuthMethod(t.AuthMethod)
+	if method == "" {
+		method = oauth.ClientSecretPost
+		if creds.HasKey() {
+			method = oauth.PrivateKeyJWT
+		}
+	}
+	return oauth.Request{
+		TokenURL:        tokenURL,
+		Method:          method,
+		BasicEncoding:   oauth.BasicEncoding(t.BasicAuthEncoding),
+		ClientID:        creds.ClientID,
+		ClientSecret:    creds.ClientSecret,
+		PrivateKey:      creds.PrivateKey,
+		Certificate:     creds.Certificate,
+		Scope:           t.Scope,
+		Params:          t.Params,
+		DefaultLifetime: t.DefaultLifetime,
+	}
+}
