@@ -1,0 +1,51 @@
+// Command auditpull is the audit pull Lambda (CONTRACT §2): it lands
+// AvePoint audit records in S3 by time window; see internal/auditpull.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/tokenrelay/tokenrelay/internal/archive"
+	"github.com/tokenrelay/tokenrelay/internal/auditapi"
+	"github.com/tokenrelay/tokenrelay/internal/auditpull"
+	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/logging"
+	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+)
+
+func main() {
+	log := logging.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	cfg, err := auditpull.FromEnv(os.Getenv)
+	if err != nil {
+		fail(log, err)
+	}
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		fail(log, err)
+	}
+	s3Client := s3.NewFromConfig(awsCfg)
+	tokens := &auditpull.TokenSource{Params: paramstore.Store{SSM: ssm.NewFromConfig(awsCfg)}, Name: cfg.TokenParameter}
+	h := &auditpull.Handler{Log: log, Puller: &auditpull.Puller{
+		Config:  cfg,
+		API:     &auditapi.Client{HTTP: httpclient.New(time.Minute), BaseURL: cfg.BaseURL, Tokens: tokens},
+		Archive: &archive.Archive{Bucket: cfg.Bucket, Uploader: archive.NewUploader(s3Client)},
+		S3:      s3Client,
+		Log:     log,
+		Metrics: os.Stdout,
+	}}
+	lambda.Start(h.Handle)
+}
+
+// fail reports an init error: Lambda records the exit as a failed init, and the log says why.
+func fail(log *slog.Logger, err error) {
+	log.Error("auditpull: cannot start", "error", err.Error())
+	os.Exit(1)
+}

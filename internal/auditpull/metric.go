@@ -1,0 +1,47 @@
+package auditpull
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+)
+
+// Metric names the CloudWatch metric that the template's CheckpointLagAlarm watches.
+const (
+	MetricNamespace = "TokenRelay"
+	MetricLag       = "CheckpointLagSeconds"
+)
+
+// writeLag writes CheckpointLagSeconds (now − checkpoint) as one line of the
+// CloudWatch embedded metric format
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html),
+// with the dimension FunctionName when it is known. It bypasses the logger
+// so that no log level can drop it: the alarm treats a missing value as a
+// stalled checkpoint.
+func writeLag(w io.Writer, function string, now, checkpoint time.Time) error {
+	type metric struct {
+		Name string `json:"Name"`
+		Unit string `json:"Unit"`
+	}
+	type directive struct {
+		Namespace  string     `json:"Namespace"`
+		Dimensions [][]string `json:"Dimensions"`
+		Metrics    []metric   `json:"Metrics"`
+	}
+	line := map[string]any{MetricLag: max(0, now.Sub(checkpoint).Seconds())}
+	dims := [][]string{}
+	if function != "" {
+		dims = [][]string{{"FunctionName"}}
+		line["FunctionName"] = function
+	}
+	line["_aws"] = map[string]any{
+		"Timestamp":         now.UnixMilli(),
+		"CloudWatchMetrics": []directive{{Namespace: MetricNamespace, Dimensions: dims, Metrics: []metric{{MetricLag, "Seconds"}}}},
+	}
+	b, err := json.Marshal(line)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

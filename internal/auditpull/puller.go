@@ -1,0 +1,233 @@
+package auditpull
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/archive"
+	"github.com/tokenrelay/tokenrelay/internal/auditapi"
+	"github.com/tokenrelay/tokenrelay/internal/checkpoint"
+	"github.com/tokenrelay/tokenrelay/internal/window"
+)
+
+// Defaults of the deadline handling; see the package documentation.
+const (
+	DefaultMinMargin = 10 * time.Second
+	DefaultCleanup   = 2 * time.Second
+)
+
+// PagesAPI is the audit API as the Puller uses it; *auditapi.Client
+// satisfies it.
+type PagesAPI interface {
+	Pages(ctx context.Context, q auditapi.Query, fn func(records []json.RawMessage) error) error
+}
+
+// Puller pulls windows of audit records into S3.
+type Puller struct {
+	// Config is the configuration.
+	Config Config
+	// API pages through the audit records.
+	API PagesAPI
+	// Archive stores each window's object.
+	Archive *archive.Archive
+	// S3 holds the checkpoint object, in Config.Bucket.
+	S3 checkpoint.S3API
+	// Log receives one record per window; nil discards.
+	Log *slog.Logger
+	// Metrics receives the CheckpointLagSeconds line of scheduled runs
+	// (os.Stdout in Lambda); nil discards.
+	Metrics io.Writer
+	// Now is the clock windows are due by; nil means time.Now.
+	Now func() time.Time
+	// MinMargin is the least time left before the deadline at which a
+	// window is still started; 0 means DefaultMinMargin.
+	MinMargin time.Duration
+	// Cleanup is the time kept back before the deadline to abort a window
+	// and return; 0 means DefaultCleanup.
+	Cleanup time.Duration
+}
+
+// errOutOfTime ends the work of a run whose deadline is near.
+var errOutOfTime = errors.New("auditpull: the invocation's deadline is near")
+
+// Run performs one invocation.
+func (p *Puller) Run(ctx context.Context, ev Event) (Result, error) {
+	if ev.Backfill != nil {
+		return p.backfill(ctx, *ev.Backfill)
+	}
+	return p.scheduled(ctx)
+}
+
+// scheduled pulls the rescan windows, then the due ones, advancing the
+// checkpoint after each due window.
+func (p *Puller) scheduled(ctx context.Context) (Result, error) {
+	store := p.store()
+	cp, found, err := store.Load(ctx)
+	if err != nil {
+		return emptyResult(), fmt.Errorf("auditpull: %w", err)
+	}
+	now := p.now()
+	from := cp.NextStartTime
+	var rescan []window.Window
+	switch {
+	case found:
+		rescan = window.Rescan(from, p.Config.Window, p.Config.Rescan)
+	case !p.Config.StartTime.IsZero():
+		from = p.Config.StartTime
+	default:
+		from = now.Add(-FirstRunLookback)
+	}
+	due := window.Due(from, now, p.Config.Window, p.Config.Lag)
+	p.log().InfoContext(ctx, "scheduled run", "checkpoint", stamp(cp.NextStartTime), "from", stamp(from),
+		"rescan_windows", len(rescan), "due_windows", len(due))
+
+	res := emptyResult()
+	res.Checkpoint = stamp(cp.NextStartTime)
+	next := cp.NextStartTime
+	defer func() {
+		if !next.IsZero() {
+			p.publishLag(ctx, next)
+		}
+	}()
+	if !found && len(due) == 0 {
+		// Pin the start, so that a later run does not recompute it from its own clock.
+		if err := store.Advance(ctx, from); err != nil {
+			return res, fmt.Errorf("auditpull: %w", err)
+		}
+		next = from
+		res.Checkpoint = stamp(from)
+	}
+	err = p.pull(ctx, append(rescan, due...), &res, func(ctx context.Context, w window.Window) error {
+		if w.End.After(next) {
+			if err := store.Advance(ctx, w.End); err != nil {
+				return err
+			}
+			next = w.End
+			res.Checkpoint = stamp(next)
+		}
+		return nil
+	})
+	return res, err
+}
+
+// backfill pulls the windows covering r; the checkpoint does not move.
+func (p *Puller) backfill(ctx context.Context, r Range) (Result, error) {
+	ws, err := window.Cover(r.Start, r.End, p.Config.Window, p.Config.MaxBackfill)
+	if err != nil {
+		return emptyResult(), fmt.Errorf("auditpull: backfill: %w", err)
+	}
+	res := emptyResult()
+	if cp, found, err := p.store().Load(ctx); err != nil {
+		p.log().WarnContext(ctx, "backfill: cannot read the checkpoint; it is left alone", "error", err.Error())
+	} else if found {
+		res.Checkpoint = stamp(cp.NextStartTime)
+	}
+	p.log().InfoContext(ctx, "backfill", "start", stamp(r.Start), "end", stamp(r.End), "windows", len(ws))
+	return res, p.pull(ctx, ws, &res, nil)
+}
+
+// pull pulls ws in order, calling stored after each (on a context that
+// survives the cleanup time), until all are done, one fails, or the
+// deadline is near.
+func (p *Puller) pull(ctx context.Context, ws []window.Window, res *Result, stored func(context.Context, window.Window) error) error {
+	work := ctx
+	deadline, hasDeadline := ctx.Deadline()
+	if hasDeadline {
+		var cancel context.CancelFunc
+		work, cancel = context.WithDeadlineCause(ctx, deadline.Add(-p.cleanup()), errOutOfTime)
+		defer cancel()
+	}
+	var slowest time.Duration
+	sc := &scratch{seen: idSet{}}
+	for i, w := range ws {
+		if hasDeadline {
+			margin := max(p.minMargin(), slowest)
+			if left := time.Until(deadline) - p.cleanup(); left < margin {
+				p.log().WarnContext(ctx, "stopping before the deadline", "windows_left", len(ws)-i,
+					"time_left", left.String(), "margin", margin.String())
+				return nil
+			}
+		}
+		began := time.Now()
+		out, err := p.window(work, w, sc)
+		if err != nil {
+			if errors.Is(context.Cause(work), errOutOfTime) && ctx.Err() == nil {
+				p.log().WarnContext(ctx, "window cut short by the deadline; nothing stored for it", "window", w.String())
+				return nil
+			}
+			return err
+		}
+		took := time.Since(began)
+		slowest = max(slowest, took)
+		if stored != nil {
+			if err := stored(ctx, w); err != nil {
+				return fmt.Errorf("auditpull: window %s: stored, but the checkpoint: %w", w, err)
+			}
+		}
+		res.Windows++
+		res.Records += out.records
+		if out.key != "" {
+			res.Objects = append(res.Objects, out.key)
+		}
+		p.log().InfoContext(ctx, "window pulled", "window", w.String(), "key", out.key, "records", out.records,
+			"duplicates", out.duplicates, "pages", out.pages, "duration_ms", took.Milliseconds(), "checkpoint", res.Checkpoint)
+	}
+	res.Complete = true
+	return nil
+}
+
+func (p *Puller) publishLag(ctx context.Context, next time.Time) {
+	if p.Metrics == nil {
+		return
+	}
+	if err := writeLag(p.Metrics, p.Config.FunctionName, p.now(), next); err != nil {
+		p.log().WarnContext(ctx, "cannot write the CheckpointLagSeconds metric", "error", err.Error())
+	}
+}
+
+func (p *Puller) store() *checkpoint.Store {
+	return &checkpoint.Store{S3: p.S3, Bucket: p.Config.Bucket, Key: p.Config.CheckpointKey(), Now: p.Now}
+}
+
+func (p *Puller) log() *slog.Logger {
+	if p.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Log
+}
+
+func (p *Puller) now() time.Time {
+	if p.Now != nil {
+		return p.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (p *Puller) minMargin() time.Duration {
+	if p.MinMargin > 0 {
+		return p.MinMargin
+	}
+	return DefaultMinMargin
+}
+
+func (p *Puller) cleanup() time.Duration {
+	if p.Cleanup > 0 {
+		return p.Cleanup
+	}
+	return DefaultCleanup
+}
+
+func emptyResult() Result { return Result{Objects: []string{}} }
+
+// stamp renders a checkpoint time, "" for none.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
