@@ -1,0 +1,190 @@
+// Command stack drives the local stack step by step:
+//
+//	go run ./scripts/stack start     moto_server and the local AvePoint on free 127.0.0.1 ports
+//	go run ./scripts/stack seed      credentials, refresher config, bucket; writes .demo/env.json
+//	go run ./scripts/stack invoke refresher events/refresher-scheduled.json
+//	go run ./scripts/stack status    what is running, as .demo/stack.json records it
+//	go run ./scripts/stack stop      stops what start started; nothing to do is fine
+//
+// invoke builds the function for this host and runs it through the Lambda
+// Runtime API harness; with -sam, or by default where SAM CLI and a Docker
+// engine are present, it runs `sam build --cached` and `sam local invoke`
+// instead. Results go to stdout as JSON, the function's logs to stderr.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/tokenrelay/tokenrelay/internal/localstack"
+)
+
+const usage = `usage: go run ./scripts/stack [-dir DIR] <command> [flags]
+
+commands:
+  start  [-moto-port N] [-avepoint-port N] [-records-per-hour N] [-page-size N]
+  seed   [-days N]
+  invoke [-sam|-harness] <refresher|auditpull> <event.json>
+  status
+  stop
+`
+
+func main() {
+	global := flag.NewFlagSet("stack", flag.ExitOnError)
+	global.Usage = func() { fmt.Fprint(os.Stderr, usage) }
+	dir := global.String("dir", "", "stack directory (default .demo at the module root)")
+	_ = global.Parse(os.Args[1:])
+	if global.NArg() == 0 {
+		global.Usage()
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, *dir, global.Arg(0), global.Args()[1:])
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stack:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, dir, cmd string, args []string) error {
+	root, err := localstack.ModuleRoot()
+	if err != nil {
+		return err
+	}
+	if dir == "" {
+		dir = localstack.DefaultDir(root)
+	}
+	switch cmd {
+	case "start":
+		return start(ctx, root, dir, args)
+	case "seed":
+		return seed(ctx, dir, args)
+	case "invoke":
+		return invoke(ctx, root, dir, args)
+	case "status":
+		s, err := localstack.Load(dir)
+		if err != nil {
+			return err
+		}
+		return printJSON(s)
+	case "stop":
+		stopped, err := localstack.StopDir(dir)
+		if err == nil && !stopped {
+			fmt.Fprintln(os.Stderr, "stack: nothing to stop in", dir)
+		}
+		return err
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func start(ctx context.Context, root, dir string, args []string) error {
+	fs := flag.NewFlagSet("start", flag.ExitOnError)
+	cfg := localstack.StartConfig{Dir: dir, Detached: true, AvePointBin: filepath.Join(dir, "bin", "localavepoint")}
+	fs.IntVar(&cfg.MotoPort, "moto-port", 0, "moto_server port (0: a free one; events/env.local.json assumes 5000)")
+	fs.IntVar(&cfg.AvePointPort, "avepoint-port", 0, "local AvePoint port (0: a free one; events/env.local.json assumes 8400)")
+	fs.IntVar(&cfg.RecordsPerHour, "records-per-hour", 60, "generated audit records in every hour")
+	fs.IntVar(&cfg.PageSize, "page-size", 25, "audit records per page")
+	_ = fs.Parse(args)
+	if err := localstack.BuildTool(ctx, root, cfg.AvePointBin, "./scripts/localavepoint"); err != nil {
+		return err
+	}
+	s, err := localstack.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "stack: moto_server %s (pid %d), local AvePoint %s (pid %d); recorded in %s\n",
+		s.MotoURL, s.Moto.PID, s.AvePointURL, s.AvePoint.PID, filepath.Join(dir, localstack.StateFile))
+	return printJSON(map[string]string{"moto_url": s.MotoURL, "avepoint_url": s.AvePointURL})
+}
+
+func seed(ctx context.Context, dir string, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ExitOnError)
+	days := fs.Int("days", 3, "the audit pull's START_TIME lies this many days back")
+	_ = fs.Parse(args)
+	s, err := localstack.Load(dir)
+	if err != nil {
+		return err
+	}
+	if err := s.Seed(ctx, localstack.SeedConfig{AuditDays: *days}); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "stack: seeded secrets %s and %s, config %s, bucket %s; function environments in %s\n",
+		localstack.AuditSecret, localstack.BackupSecret, localstack.ConfigParameter, localstack.Bucket, s.Seeded.EnvFile)
+	return nil
+}
+
+func invoke(ctx context.Context, root, dir string, args []string) error {
+	fs := flag.NewFlagSet("invoke", flag.ExitOnError)
+	useSAM := fs.Bool("sam", false, "run through sam local invoke (needs SAM CLI and Docker)")
+	harness := fs.Bool("harness", false, "run through the Runtime API harness even where sam and Docker are present")
+	_ = fs.Parse(args)
+	if fs.NArg() != 2 || (*useSAM && *harness) {
+		fmt.Fprint(os.Stderr, usage)
+		return errors.New("invoke takes a function and an event file, and at most one of -sam and -harness")
+	}
+	fn, err := localstack.FunctionNamed(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	event, err := filepath.Abs(fs.Arg(1))
+	if err != nil {
+		return err
+	}
+	payload, err := os.ReadFile(event)
+	if err != nil {
+		return err
+	}
+	s, err := localstack.Load(dir)
+	if err != nil {
+		return err
+	}
+	if *useSAM || (!*harness && localstack.SAMAvailable(ctx)) {
+		cmds, err := s.SAMCommands(ctx, root, fn, event)
+		if err != nil {
+			return err
+		}
+		for _, c := range cmds {
+			c.Stdout, c.Stderr = os.Stdout, os.Stderr
+			fmt.Fprintln(os.Stderr, "stack:", c.String())
+			if err := c.Run(); err != nil {
+				return fmt.Errorf("%s: %w", c.String(), err)
+			}
+		}
+		return nil
+	}
+	binDir := filepath.Join(dir, "bin")
+	if err := localstack.Build(ctx, root, binDir, fn); err != nil {
+		return err
+	}
+	r, err := s.Runtime(ctx, fn, binDir, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	res, err := r.Invoke(ctx, payload)
+	if err != nil {
+		return err
+	}
+	if err := printJSON(res); err != nil {
+		return err
+	}
+	if res.Error != nil {
+		return fmt.Errorf("%s failed: %w", fn.Name, res.Error)
+	}
+	return nil
+}
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
