@@ -1,0 +1,81 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/window"
+)
+
+const scheduled = `{"version":"0","id":"1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2024-10-10T00:00:00Z","region":"us-east-1","resources":[],"detail":{}}`
+
+func TestBootstrap(t *testing.T) {
+	t.Parallel()
+	bootstrap := testenv.GoBuild(t, "./functions/auditpull", t.TempDir())
+	start := window.Align(time.Now().UTC(), time.Hour).Add(-3 * time.Hour)
+	st := startStack(t, localavepoint.Config{Seed: 21, RecordsPerHour: 45, PageSize: 20},
+		"START_TIME="+start.Format(time.RFC3339), "LAG=0s", "PREFIX=aos/")
+	var logs syncBuffer
+	r := st.start(t, bootstrap, 30*time.Second, &logs)
+
+	// Scheduled: the three full hours since START_TIME.
+	res, _ := invoke(t, r, scheduled)
+	ws := []window.Window{window.At(start, time.Hour), window.At(start.Add(time.Hour), time.Hour), window.At(start.Add(2*time.Hour), time.Hour)}
+	if res.Windows != 3 || res.Records != 135 || !res.Complete || res.Checkpoint != start.Add(3*time.Hour).Format(time.RFC3339) {
+		t.Errorf("scheduled result = %+v; want 3 windows, 135 records, complete, checkpoint %s", res, start.Add(3*time.Hour).Format(time.RFC3339))
+	}
+	var want []string
+	for _, w := range ws {
+		want = append(want, w.Key("aos/"))
+	}
+	if !slices.Equal(res.Objects, want) {
+		t.Errorf("objects = %v; want %v", res.Objects, want)
+	}
+	// Backfill: two earlier hours; the checkpoint is reported, not moved.
+	bstart := start.Add(-2 * time.Hour)
+	res, _ = invoke(t, r, backfill(bstart, start))
+	if res.Windows != 2 || res.Records != 90 || !res.Complete || res.Checkpoint != start.Add(3*time.Hour).Format(time.RFC3339) {
+		t.Errorf("backfill result = %+v; want 2 windows, 90 records, the checkpoint unchanged", res)
+	}
+	for _, w := range append(ws, window.At(bstart, time.Hour), window.At(bstart.Add(time.Hour), time.Hour)) {
+		var got [][]byte
+		st.eachLine(t, w.Key("aos/"), func(line []byte) {
+			got = append(got, append([]byte{'{'}, line[len(`{"_id":"`)+64+2:]...))
+		})
+		if want := st.api.Records(w.Start, w.End); !slices.EqualFunc(got, want, bytes.Equal) {
+			t.Errorf("window %s: got %d records, want the API's %d", w, len(got), len(want))
+		}
+	}
+	out := logs.String()
+	if !strings.Contains(out, `"CheckpointLagSeconds":`) || !strings.Contains(out, `"FunctionName":"auditpull"`) {
+		t.Errorf("no CheckpointLagSeconds metric for the function in the output:\n%s", out)
+	}
+	if !strings.Contains(out, `"message":"window pulled"`) {
+		t.Errorf("no window log line in the output:\n%s", out)
+	}
+}
+
+func TestBootstrapRefusesABadConfiguration(t *testing.T) {
+	t.Parallel()
+	bootstrap := testenv.GoBuild(t, "./functions/auditpull", t.TempDir())
+	var logs syncBuffer
+	_, err := runtimeapi.Start(context.Background(), runtimeapi.Config{Bootstrap: bootstrap,
+		Env: []string{"TOKEN_PARAMETER=/t", "AUDIT_API_URL=us", "WINDOW=2d"}, Stdout: &logs, Stderr: &logs})
+	var ie *runtimeapi.InitError
+	if !errors.As(err, &ie) {
+		t.Fatalf("Start = %v; want an init error", err)
+	}
+	for _, want := range []string{"BUCKET is required", `WINDOW \"2d\" is not a Go duration`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("init output %q does not say %q", logs.String(), want)
+		}
+	}
+}
