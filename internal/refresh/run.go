@@ -129,8 +129,13 @@ func (r *Refresher) runAll(ctx context.Context, targets []config.Target, force b
 // logOutcome writes one record for a target; never the token.
 func (r *Refresher) logOutcome(ctx context.Context, o outcome) {
 	attrs := []any{"target", o.target}
+	expiry := "expires_at"
+	if o.err != nil {
+		// The token still stored, left as it was.
+		expiry = "stored_expires_at"
+	}
 	if !o.expiresAt.IsZero() {
-		attrs = append(attrs, "expires_at", o.expiresAt.UTC().Format(time.RFC3339))
+		attrs = append(attrs, expiry, o.expiresAt.UTC().Format(time.RFC3339))
 	}
 	switch {
 	case o.err != nil:

@@ -1,0 +1,46 @@
+// Command refresher is the Lambda function that keeps OAuth 2.0
+// client-credentials tokens fresh in SSM Parameter Store (internal/refresh).
+package main
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/tokenrelay/tokenrelay/internal/config"
+	"github.com/tokenrelay/tokenrelay/internal/credentials"
+	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/logging"
+	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+	"github.com/tokenrelay/tokenrelay/internal/refresh"
+)
+
+func main() {
+	logger := logging.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	concurrency, err := refresh.ParseConcurrency(os.Getenv(refresh.EnvConcurrency))
+	if err != nil {
+		failInit(logger, err)
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		failInit(logger, err)
+	}
+	ssmClient := ssm.NewFromConfig(cfg)
+	httpClient := httpclient.New(15 * time.Second)
+	h := &refresh.Refresher{
+		Config:      config.Loader{SSM: ssmClient},
+		Credentials: credentials.Source{API: secretsmanager.NewFromConfig(cfg)},
+		Discovery:   &oauth.Discovery{HTTP: httpClient},
+		Tokens:      &oauth.Client{HTTP: httpClient},
+		Store:       paramstore.Store{SSM: ssmClient},
+		Concurrency: concurrency,
+		Logger:      logger,
+	}
+	lambda.Start(h.Handle)
+}

@@ -1,0 +1,70 @@
+package refreshtest
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/tokenrelay/tokenrelay/internal/oauth"
+)
+
+func TestLeaks(t *testing.T) {
+	t.Parallel()
+	k := NewKeypair(t, "leak")
+	pemLines := strings.Split(k.KeyPEM, "\n")
+	escaped, _ := json.Marshal(k.KeyPEM)
+	tests := []struct {
+		name, text string
+		want       bool
+	}{
+		{"clean", `{"message":"target refreshed","target":"a"}`, false},
+		{"whole secret", "error: s3cr3t-value here", true},
+		{"one PEM line", "oops " + pemLines[5], true},
+		{"JSON-escaped PEM", string(escaped), true},
+		{"piece of the PFX", "x" + k.PFX[100:160] + "x", true},
+		{"PFX password", "password " + k.PFXPassword, true},
+	}
+	for _, tt := range tests {
+		got := Leaks(tt.text, append([]string{"s3cr3t-value"}, k.Sensitive()...))
+		if (len(got) > 0) != tt.want {
+			t.Errorf("%s: got leaks %v; want leak %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestProvidersRefuseOtherStyles checks that each stand-in refuses the
+// request styles of the others, so that their acceptance proves something.
+func TestProvidersRefuseOtherStyles(t *testing.T) {
+	t.Parallel()
+	const id, secret = "app", "s+e=c:r%et"
+	tests := []struct {
+		name    string
+		handler http.Handler
+		path    string
+		req     oauth.Request
+	}{
+		{"acronis: form-encoded Basic", &Acronis{Clients: map[string]string{id: secret}}, "/bc/idp/token", oauth.Request{Method: oauth.ClientSecretBasic, BasicEncoding: oauth.BasicForm}},
+		{"acronis: post", &Acronis{Clients: map[string]string{id: secret}}, "/bc/idp/token", oauth.Request{Method: oauth.ClientSecretPost}},
+		{"acronis: scope", &Acronis{Clients: map[string]string{id: secret}}, "/bc/idp/token", oauth.Request{Method: oauth.ClientSecretBasic, BasicEncoding: oauth.BasicRaw, Scope: "x"}},
+		{"virtana: post", &Virtana{Clients: map[string]string{id: secret}}, "/authentication/oauth/token", oauth.Request{Method: oauth.ClientSecretPost}},
+		{"virtana: extra param", &Virtana{Clients: map[string]string{id: secret}}, "/authentication/oauth/token", oauth.Request{Method: oauth.ClientSecretQuery, Scope: "x"}},
+		{"identityserver: raw Basic", &IdentityServer{Clients: map[string]string{id: secret}, Scope: "a"}, "/connect/token", oauth.Request{Method: oauth.ClientSecretBasic, BasicEncoding: oauth.BasicRaw, Scope: "a"}},
+		{"identityserver: wrong scope", &IdentityServer{Clients: map[string]string{id: secret}, Scope: "a"}, "/connect/token", oauth.Request{Method: oauth.ClientSecretBasic, Scope: "b"}},
+	}
+	for _, tt := range tests {
+		srv := httptest.NewServer(tt.handler)
+		tt.req.TokenURL, tt.req.ClientID, tt.req.ClientSecret = srv.URL+tt.path, id, secret
+		_, err := (&oauth.Client{}).Token(context.Background(), tt.req)
+		srv.Close()
+		if err == nil {
+			t.Errorf("%s: accepted; want refused", tt.name)
+			continue
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("%s: error holds the secret", tt.name)
+		}
+	}
+}
