@@ -2,7 +2,6 @@ package refresh_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +84,7 @@ func TestAgainstMoto(t *testing.T) {
 		}
 	}
 	// aws-lambda-go returns the error alone: the result is in the log.
-	res := lastResult(t, logs.String())
+	res := refreshtest.LastResult(t, logs.String())
 	refreshtest.CheckResult(t, res, refreshtest.Good, []string{}, true)
 	w.CheckOldIntact(t)
 	first := map[string]paramstore.Value{}
@@ -124,7 +123,7 @@ func TestAgainstMoto(t *testing.T) {
 	faultsBefore := w.Faults.Requests()
 	out, errText = invoke(t, h, `{}`)
 	texts = append(texts, string(out), errText)
-	refreshtest.CheckResult(t, lastResult(t, logs.String()), []string{}, refreshtest.Good, true)
+	refreshtest.CheckResult(t, refreshtest.LastResult(t, logs.String()), []string{}, refreshtest.Good, true)
 	after := w.AvePoint.Stats().TokenRequests
 	if after["client_secret_post"] != before["client_secret_post"] || after["private_key_jwt"] != before["private_key_jwt"] {
 		t.Errorf("second run asked AvePoint for tokens (%v, then %v); want none", before, after)
@@ -173,24 +172,4 @@ func TestAgainstMoto(t *testing.T) {
 	if !strings.Contains(logs.String(), `"requestId":"req-TestAgainstMoto"`) {
 		t.Error("log records carry no requestId")
 	}
-}
-
-// lastResult returns the result of the last "refresh finished" log record.
-func lastResult(t *testing.T, logs string) []byte {
-	t.Helper()
-	var last []byte
-	for line := range strings.Lines(logs) {
-		var rec struct {
-			Message string          `json:"message"`
-			Msg     string          `json:"msg"`
-			Result  json.RawMessage `json:"result"`
-		}
-		if json.Unmarshal([]byte(line), &rec) == nil && (rec.Message == "refresh finished" || rec.Msg == "refresh finished") {
-			last = rec.Result
-		}
-	}
-	if last == nil {
-		t.Fatalf("no summary record in the logs:\n%s", logs)
-	}
-	return last
 }

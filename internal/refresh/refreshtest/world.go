@@ -201,3 +201,24 @@ func (w *World) Sensitive(t testing.TB) []string {
 	}
 	return out
 }
+
+// LastResult returns the result of the last "refresh finished" record in
+// logs: aws-lambda-go returns only the error of a failed invocation, so the
+// result is read from the log.
+func LastResult(t testing.TB, logs string) []byte {
+	t.Helper()
+	var last []byte
+	for line := range strings.Lines(logs) {
+		var rec struct {
+			Message string          `json:"message"`
+			Result  json.RawMessage `json:"result"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Message == "refresh finished" {
+			last = rec.Result
+		}
+	}
+	if last == nil {
+		t.Fatalf("refreshtest: no summary record in the logs:\n%s", logs)
+	}
+	return last
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestReportInitError(t *testing.T) {
+	t.Parallel()
+	var gotPath, gotType string
+	var got map[string]string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotPath, gotType = r.Method+" "+r.URL.Path, r.Header.Get("Lambda-Runtime-Function-Error-Type")
+		b, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(b, &got)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	api := strings.TrimPrefix(srv.URL, "http://")
+
+	if err := reportInitError(srv.Client(), api, errors.New("refresh: REFRESHER_CONCURRENCY must be a whole number")); err != nil {
+		t.Fatalf("reportInitError: %v", err)
+	}
+	if gotPath != "POST /2018-06-01/runtime/init/error" || gotType != "Runtime.InitError" {
+		t.Errorf("got %s with error type %q; want POST /2018-06-01/runtime/init/error, Runtime.InitError", gotPath, gotType)
+	}
+	if got["errorMessage"] != "refresh: REFRESHER_CONCURRENCY must be a whole number" || got["errorType"] != "Runtime.InitError" {
+		t.Errorf("got body %v; want the error message and type", got)
+	}
+	if err := reportInitError(srv.Client(), "", errors.New("x")); err == nil {
+		t.Error("got no error without AWS_LAMBDA_RUNTIME_API; want one")
+	}
+}
