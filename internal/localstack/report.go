@@ -119,7 +119,7 @@ func (r *Report) Print(w io.Writer) {
 func (s *Stack) watchCheckpoint(ctx context.Context, advanced func(time.Time)) {
 	store := &checkpoint.Store{S3: s.S3(), Bucket: Bucket, Key: CheckpointKey}
 	var last time.Time
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
