@@ -6,6 +6,8 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -23,6 +25,11 @@ import (
 
 func main() {
 	log := logging.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	// Lambda kills a process above its memory size; a soft limit below it makes the GC collect
+	// sooner instead of letting the heap reach twice the live data (GOMEMLIMIT still wins).
+	if mb, err := strconv.Atoi(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")); err == nil && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(mb) << 20 * 8 / 10)
+	}
 	cfg, err := auditpull.FromEnv(os.Getenv)
 	if err != nil {
 		fail(log, err)

@@ -1,0 +1,49 @@
+package main_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/window"
+)
+
+// BenchmarkPeakRSS runs the built bootstrap (128 MB, as deployed) on a
+// backfill of one window of 8,334 records an hour in pages of 1,000 into
+// moto_server's S3, and reports the process's peak resident set: a 24h
+// window of 200,016 records and a 6h window of 50,004, to show that memory
+// is bounded by the page and the upload parts, not by the window. One
+// iteration is one fresh process.
+func BenchmarkPeakRSS(b *testing.B) {
+	bootstrap := testenv.GoBuild(b, "./functions/auditpull", b.TempDir())
+	for _, size := range []time.Duration{24 * time.Hour, 6 * time.Hour, 48 * time.Hour} {
+		b.Run("window="+size.String(), func(b *testing.B) {
+			st := startStack(b, localavepoint.Config{Seed: 5, RecordsPerHour: 8334, PageSize: 1000}, "WINDOW="+size.String())
+			w := window.At(time.Date(2024, 10, 10, 0, 0, 0, 0, time.UTC), size)
+			want := st.api.Count(w.Start, w.End)
+			var peak int64
+			var took time.Duration
+			for b.Loop() {
+				r := st.start(b, bootstrap, 5*time.Minute, nil)
+				res, out := invoke(b, r, backfill(w.Start, w.End))
+				if res.Records != want || len(res.Objects) != 1 {
+					b.Fatalf("result %+v; want %d records in one object", res, want)
+				}
+				peak, took = max(peak, out.MaxMemoryUsed), out.Duration
+				r.Close()
+			}
+			lines := 0
+			st.eachLine(b, w.Key("avepoint/audit/"), func([]byte) { lines++ })
+			if lines != want {
+				b.Fatalf("object has %d lines; want %d", lines, want)
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MiB")
+			b.ReportMetric(float64(want), "records")
+			b.ReportMetric(took.Seconds(), "invoke-s")
+			if peak > 96<<20 {
+				b.Errorf("peak RSS %.1f MiB; want at most 96 MiB", float64(peak)/(1<<20))
+			}
+		})
+	}
+}
