@@ -19,7 +19,7 @@ import (
 
 // start runs the built bootstrap through the Runtime API harness with env,
 // its output going to out.
-func start(t *testing.T, bootstrap string, env []string, out *refreshtest.Buffer) (*runtimeapi.Runtime, error) {
+func start(t testing.TB, bootstrap string, env []string, out *refreshtest.Buffer) (*runtimeapi.Runtime, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

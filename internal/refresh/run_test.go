@@ -22,14 +22,17 @@ import (
 )
 
 // manyTargets is a document of n targets named t00, t01, ...
-func manyTargets(n int) string {
+func manyTargets(n int) string { return manyTargetsAt(n, "http://127.0.0.1:1/token") }
+
+// manyTargetsAt is manyTargets with tokenURL as every target's token_url.
+func manyTargetsAt(n int, tokenURL string) string {
 	var b strings.Builder
 	b.WriteString(`{"targets":[`)
 	for i := range n {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		fmt.Fprintf(&b, `{"name":"t%02d","secret_id":"s%02d","token_url":"http://127.0.0.1:1/token","parameter_name":"/t%02d"}`, i, i, i)
+		fmt.Fprintf(&b, `{"name":"t%02d","secret_id":"s%02d","token_url":%q,"parameter_name":"/t%02d"}`, i, i, tokenURL, i)
 	}
 	b.WriteString("]}")
 	return b.String()
