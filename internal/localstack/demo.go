@@ -3,9 +3,11 @@ package localstack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -41,7 +43,7 @@ type Demo struct {
 
 // StepError is a failed step of the demo.
 type StepError struct {
-	// Step names it: build, start, seed, refresher, refresher-again,
+	// Step names it: tools, build, start, seed, refresher, refresher-again,
 	// auditpull, summary, check or stop.
 	Step string
 	Err  error
@@ -51,6 +53,9 @@ func (e *StepError) Error() string { return "step " + e.Step + " failed: " + e.E
 
 // Unwrap returns the cause.
 func (e *StepError) Unwrap() error { return e.Err }
+
+// ErrInterrupted is the cause of a step cut short by the context (Ctrl-C).
+var ErrInterrupted = errors.New("interrupted; everything the demo started was stopped")
 
 // RefresherResult is the refresher's result (CONTRACT §1.5).
 type RefresherResult struct {
@@ -80,13 +85,21 @@ func (d *Demo) Run(ctx context.Context) (rep *Report, err error) {
 	binDir := filepath.Join(d.Dir, "bin")
 	logDir := filepath.Join(d.Dir, "logs")
 	fail := func(step string, err error) (*Report, error) {
-		if ctx.Err() != nil {
-			err = fmt.Errorf("interrupted: %w", err)
-		}
 		return nil, &StepError{Step: step, Err: err}
 	}
+	defer func() {
+		// A step cut short by Ctrl-C fails with the cancellation's noise;
+		// say what happened instead.
+		var se *StepError
+		if ctx.Err() != nil && errors.As(err, &se) && se.Step != "stop" {
+			err = &StepError{Step: se.Step, Err: ErrInterrupted}
+		}
+	}()
 	if err := os.MkdirAll(logDir, 0o700); err != nil {
 		return fail("build", err)
+	}
+	if _, err := exec.LookPath("moto_server"); err != nil { // before a build that may take a while
+		return fail("tools", fmt.Errorf("moto_server not found on PATH: install it with: %s", MotoInstall))
 	}
 
 	t := time.Now()
