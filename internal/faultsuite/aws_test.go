@@ -88,7 +88,8 @@ func awsFaults(t *testing.T, e *awsEnv) {
 	t.Run("secret missing a field", func(t *testing.T) {
 		setup(t)
 		id := "faultsuite/nofield-" + randHex(4)
-		e.createSecret(t, id, secretJSON(map[string]string{"client_id": clientID, "pfx_password": pfxPassword}))
+		e.createSecret(t, id, secretJSON(map[string]string{"client_id": clientID, "pfx_password": "Pfx-p4ss+w0rd=%:kX81"}))
+		secrets.add("pfx password", "Pfx-p4ss+w0rd=%:kX81")
 		defer withSecret(id)()
 		refreshFails(t, "get credentials", id, "pfx")
 	})

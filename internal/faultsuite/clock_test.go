@@ -19,17 +19,17 @@ import (
 // clockFaults runs the refresher's private_key_jwt assertions and the audit pull's window
 // arithmetic on a host clock a few minutes off.
 func clockFaults(t *testing.T, e *awsEnv) {
-	k := fixtureKeys()
+	k := newKeypair(t)
 	ap := localavepoint.New(localavepoint.Config{Clients: []localavepoint.Client{
-		{ID: clientID, Certificate: k.cert, Scopes: []string{localavepoint.AuditScope}},
+		{ID: clientID, Certificate: k.Cert, Scopes: []string{localavepoint.AuditScope}},
 	}})
 	if err := ap.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(ap.Close)
 	pemID, pfxID := "faultsuite/pem-"+randHex(4), "faultsuite/pfx-"+randHex(4)
-	e.createSecret(t, pemID, pemSecretJSON())
-	e.createSecret(t, pfxID, pfxSecretJSON())
+	e.createSecret(t, pemID, k.PEMSecret(clientID))
+	e.createSecret(t, pfxID, k.PFXSecret(clientID))
 
 	// IdentityServer allows 5 minutes of skew and the assertion is backdated a minute: a host
 	// clock up to 6 minutes ahead, or (exp being 5 minutes ahead) 10 minutes behind, passes.

@@ -8,53 +8,58 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/tokenrelay/tokenrelay/internal/logging"
+	"github.com/tokenrelay/tokenrelay/internal/refresh/refreshtest"
 )
 
 // The sweep: every test here captures what a user or operator could see (the functions' slog
 // records, the bootstraps' stdout and stderr, every error and every result) in a witness, and
 // each witness is searched, when its test ends, for every secret the suite knows: the client
-// secret, the private key (each line of its PEM body, PKCS#8 and PKCS#1), the PFX (chunks of its
-// base64) and its password, and every access token any server issued (whole, and its payload and
-// signature segments). Secrets are also searched in their URL, form, JSON-escaped and base64
-// encodings, and as the Basic credentials. TestMain searches the union of all witnesses once more
-// and fails the binary if anything was found or if nothing was captured at all.
+// secret, the private key (PKCS#8 and PKCS#1 PEM), the PFX and its password, and every access
+// token any server issued. refreshtest.Leaks finds them whole or, for keys and long blobs, in
+// pieces (re-wrapped, JSON-escaped); the client secret and password are also searched in their
+// URL, form, JSON and base64 encodings and as Basic credentials. secretSweep, the last subtest
+// of TestFaults, checks the union of all witnesses once more, and that it was not empty.
 
-// secretSet is the set of needles searched for, each with a label that names its origin without
-// repeating it.
+// secretSet is the set of secrets searched for, each with a label that names its origin
+// without repeating it.
 type secretSet struct {
-	mu      sync.Mutex
-	needles map[string]string
+	mu     sync.Mutex
+	values []string
+	labels []string
 }
 
-var secrets = &secretSet{needles: map[string]string{}}
+var secrets = &secretSet{}
 
 func init() {
 	secrets.add("client secret", clientSecret)
-	secrets.add("pfx password", pfxPassword)
-	basic := clientID + ":" + clientSecret
-	secrets.put("basic credentials", base64.StdEncoding.EncodeToString([]byte(basic)))
+	secrets.put("basic credentials", base64.StdEncoding.EncodeToString([]byte(clientID+":"+clientSecret)))
 	formBasic := url.QueryEscape(clientID) + ":" + url.QueryEscape(clientSecret)
 	secrets.put("basic credentials (form)", base64.StdEncoding.EncodeToString([]byte(formBasic)))
 }
 
-func (s *secretSet) put(label, needle string) {
-	if len(needle) < 8 {
-		panic(fmt.Sprintf("faultsuite: needle %s too short to search for", label))
+func (s *secretSet) put(label, v string) {
+	if len(v) < 8 {
+		panic(fmt.Sprintf("faultsuite: %s too short to search for", label))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.needles[needle] = label
+	s.values = append(s.values, v)
+	s.labels = append(s.labels, label)
 }
 
-// add registers v and its encodings.
+// add registers v and, when it is short enough to be typed into a request, its encodings.
 func (s *secretSet) add(label, v string) {
 	s.put(label, v)
+	if len(v) > 200 {
+		return // a key or a PFX: Leaks looks for its pieces
+	}
 	s.put(label+" (query-escaped)", url.QueryEscape(v))
 	s.put(label+" (path-escaped)", url.PathEscape(v))
 	js, _ := json.Marshal(v)
@@ -62,46 +67,29 @@ func (s *secretSet) add(label, v string) {
 	s.put(label+" (base64)", base64.StdEncoding.EncodeToString([]byte(v)))
 }
 
-// addKey registers every line of a PEM block's base64 body.
-func (s *secretSet) addKey(p string) {
-	for i, line := range strings.Split(p, "\n") {
-		if len(line) >= 16 && !strings.HasPrefix(line, "-----") {
-			s.put(fmt.Sprintf("private key (PEM line %d)", i), line)
-		}
-	}
-}
-
-// addChunks registers the 40-byte chunks of a long base64 value (a PFX).
-func (s *secretSet) addChunks(b64 string) {
-	for i := 0; i+40 <= len(b64); i += 40 {
-		s.put(fmt.Sprintf("pfx (base64 bytes %d-%d)", i, i+40), b64[i:i+40])
-	}
-}
-
 // addToken registers an access token: whole, and its JWT payload and signature segments (the
 // header segment is shared by every token of a signer, so it is not a secret).
 func (s *secretSet) addToken(tok string) {
 	s.put("access token", tok)
-	parts := strings.Split(tok, ".")
-	for i, p := range parts {
+	for i, p := range strings.Split(tok, ".") {
 		if i > 0 && len(p) >= 16 {
 			s.put(fmt.Sprintf("access token (segment %d)", i), p)
 		}
 	}
 }
 
-// find returns the labels of the needles found in text.
+// find returns the labels of the secrets found in text.
 func (s *secretSet) find(text string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var found []string
-	for n, label := range s.needles {
-		if strings.Contains(text, n) {
-			found = append(found, label)
+	for i, v := range s.values {
+		if len(refreshtest.Leaks(text, []string{v})) > 0 {
+			found = append(found, s.labels[i])
 		}
 	}
 	sort.Strings(found)
-	return found
+	return slices.Compact(found)
 }
 
 // witness captures what one test's code showed the world.
@@ -181,23 +169,22 @@ func secretSweep(t *testing.T) {
 	if sweepBytes == 0 {
 		t.Errorf("nothing was captured, so nothing was searched")
 	}
-	t.Logf("%d bytes of logs, errors and results searched for %d needles", sweepBytes, len(secrets.needles))
+	t.Logf("%d bytes of logs, errors and results searched for %d needles", sweepBytes, len(secrets.values))
 }
 
-// TestSweepCatchesEveryEncoding plants each kind of leak in a witness and checks that the search
+// TestSweepCatchesEveryEncoding plants each kind of leak in a text and checks that the search
 // finds it, so that a clean sweep means something.
 func TestSweepCatchesEveryEncoding(t *testing.T) {
-	k := fixtureKeys()
+	kp := newKeypair(t)
 	secrets.addToken("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzd2VlcC10ZXN0In0.c2lnbmF0dXJlLW9mLXRoZS1zd2VlcA")
-	lines := strings.Split(k.keyPEM, "\n")
+	keyJSON, _ := json.Marshal(kp.KeyPEM)
 	tests := []struct{ name, text string }{
 		{"client secret", "error: bad " + clientSecret},
 		{"query-escaped secret", "GET /token?client_secret=" + url.QueryEscape(clientSecret)},
-		{"JSON in a log", `{"msg":"x","body":"` + clientSecret + `"}`},
 		{"basic header", "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(clientID+":"+clientSecret))},
-		{"one PEM line", "key starts " + lines[3]},
-		{"pfx chunk", "pfx " + k.pfxB64[80:200]},
-		{"pfx password", "password " + pfxPassword},
+		{"key in a JSON log", `{"msg":"x","key":` + string(keyJSON) + `}`},
+		{"a piece of the PFX", "pfx " + kp.PFX[100:160]},
+		{"pfx password", "password " + kp.PFXPassword},
 		{"token signature", "token ...c2lnbmF0dXJlLW9mLXRoZS1zd2VlcA"},
 	}
 	for _, tt := range tests {
