@@ -1,0 +1,56 @@
+package auditpull_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
+)
+
+func TestFirstRunWithoutStartTime(t *testing.T) {
+	t.Parallel()
+	env := startAWS(t)
+	r := newRig(t, env, localavepoint.Config{Seed: 12, RecordsPerHour: 3, PageSize: 10}, nil)
+	ctx := context.Background()
+	// 24 hours before a first run at 00:15 the next day is 00:15: its window and the 23 after it are due.
+	r.now = day0.Add(24*time.Hour + 15*time.Minute)
+	res := r.mustInvoke(ctx, scheduledEvent)
+	if res.Windows != 24 || res.Records != 72 || res.Checkpoint != stamp(day0.Add(24*time.Hour)) {
+		t.Errorf("first run = %+v; want the 24 windows from %s", res, stamp(day0))
+	}
+	r.checkWindows(day0, day0.Add(24*time.Hour))
+
+	t.Run("nothing due pins the start", func(t *testing.T) {
+		r := newRig(t, env, localavepoint.Config{Seed: 12}, map[string]string{"START_TIME": "2024-10-10T00:30:00Z"})
+		r.now = day0.Add(time.Hour)
+		res := r.mustInvoke(ctx, `{}`)
+		if res.Windows != 0 || res.Checkpoint != "2024-10-10T00:30:00Z" || !res.Complete {
+			t.Errorf("run = %+v; want no window and the checkpoint at START_TIME", res)
+		}
+		r.checkUntouched(day0.Add(30 * time.Minute))
+		r.now = day0.Add(2*time.Hour + 5*time.Minute)
+		if res := r.mustInvoke(ctx, `{}`); res.Windows != 2 || res.Checkpoint != stamp(day0.Add(2*time.Hour)) {
+			t.Errorf("next run = %+v; want the windows from 00:00", res)
+		}
+	})
+}
+
+func TestFiltersAreSent(t *testing.T) {
+	t.Parallel()
+	env := startAWS(t)
+	products, geos := []string{"Portal", "SMP"}, []string{"NAM", "EUR"}
+	r := newRig(t, env, localavepoint.Config{Seed: 13, RecordsPerHour: 200, PageSize: 25},
+		map[string]string{"PRODUCT_TYPES": strings.Join(products, ","), "GEO_LOCATIONS": strings.Join(geos, ",")})
+	res := r.mustInvoke(context.Background(), backfillEvent(day0, day0.Add(2*time.Hour)))
+	want := 0
+	for _, w := range windows(day0, day0.Add(2*time.Hour), time.Hour) {
+		recs := r.api.FilteredRecords(w.Start, w.End, products, geos)
+		want += len(recs)
+		r.checkWindow(w, recs)
+	}
+	if want == 0 || want == r.api.Count(day0, day0.Add(2*time.Hour)) || res.Records != want {
+		t.Errorf("result = %+v with %d filtered records; want a proper subset, all stored", res, want)
+	}
+}
