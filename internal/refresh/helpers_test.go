@@ -67,6 +67,7 @@ type memStore struct {
 	mu     sync.Mutex
 	values map[string]string
 	puts   map[string]int
+	kms    map[string]string
 	// GetFn and PutFn, when set, answer instead of the map.
 	GetFn func(name string) (string, bool, error)
 	PutFn func(name, value string) error
@@ -76,7 +77,7 @@ func newStore(values map[string]string) *memStore {
 	if values == nil {
 		values = map[string]string{}
 	}
-	return &memStore{values: values, puts: map[string]int{}}
+	return &memStore{values: values, puts: map[string]int{}, kms: map[string]string{}}
 }
 
 func (s *memStore) Get(_ context.Context, name string) (string, bool, error) {
@@ -89,7 +90,7 @@ func (s *memStore) Get(_ context.Context, name string) (string, bool, error) {
 	return v, ok, nil
 }
 
-func (s *memStore) Put(_ context.Context, name, value, _ string) error {
+func (s *memStore) Put(_ context.Context, name, value, kmsKeyID string) error {
 	if s.PutFn != nil {
 		if err := s.PutFn(name, value); err != nil {
 			return err
@@ -102,6 +103,7 @@ func (s *memStore) Put(_ context.Context, name, value, _ string) error {
 	defer s.mu.Unlock()
 	s.values[name] = value
 	s.puts[name]++
+	s.kms[name] = kmsKeyID
 	return nil
 }
 

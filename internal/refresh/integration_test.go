@@ -128,10 +128,10 @@ func TestAgainstMoto(t *testing.T) {
 	if after["client_secret_post"] != before["client_secret_post"] || after["private_key_jwt"] != before["private_key_jwt"] {
 		t.Errorf("second run asked AvePoint for tokens (%v, then %v); want none", before, after)
 	}
-	// long skipped; huge, refused and html asked (bad-secret and insecure
-	// fail before any request).
-	if got := w.Faults.Requests() - faultsBefore; got != 3 {
-		t.Errorf("second run made %d requests to the faulty endpoints; want 3 (huge, refused, html)", got)
+	// long skipped; huge, refused, html and echo asked (bad-secret,
+	// insecure and bad-pfx fail before any request).
+	if got := w.Faults.Requests() - faultsBefore; got != 4 {
+		t.Errorf("second run made %d requests to the faulty endpoints; want 4 (huge, refused, html, echo)", got)
 	}
 
 	// Force the good ones: new tokens, new versions.

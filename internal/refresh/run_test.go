@@ -151,6 +151,23 @@ func TestStoreFailureIsIsolated(t *testing.T) {
 	}
 }
 
+func TestErrorsAreScrubbed(t *testing.T) {
+	t.Parallel()
+	r := newRefresher(t, isolationDoc, newStore(nil))
+	r.Tokens = tokensFn(func(_ context.Context, req oauth.Request) (*oauth.Token, error) {
+		return nil, fmt.Errorf("server said: client_secret %s is wrong", req.ClientSecret)
+	})
+	res, err := r.Run(context.Background(), []byte(`{"targets":["a"]}`))
+	if err == nil || len(res.Failed) != 1 {
+		t.Fatalf("got %+v, %v; want target a failed", res, err)
+	}
+	for _, msg := range []string{res.Failed[0].Error, err.Error()} {
+		if strings.Contains(msg, "secret-sa") || !strings.Contains(msg, "client_secret "+redacted+" is wrong") {
+			t.Errorf("got %q; want the client secret redacted", msg)
+		}
+	}
+}
+
 func TestRequestBuilding(t *testing.T) {
 	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -206,7 +223,7 @@ func TestStoredValueFormats(t *testing.T) {
 	t.Parallel()
 	doc := `{"targets":[
 		{"name":"j","secret_id":"s","token_url":"https://idp.example.com/token","scope":"read","parameter_name":"/j"},
-		{"name":"r","secret_id":"s","token_url":"https://idp.example.com/token","value_format":"raw","parameter_name":"/r"}]}`
+		{"name":"r","secret_id":"s","token_url":"https://idp.example.com/token","value_format":"raw","kms_key_id":"alias/tokens","parameter_name":"/r"}]}`
 	store := newStore(nil)
 	if _, err := newRefresher(t, doc, store).Run(context.Background(), nil); err != nil {
 		t.Fatalf("Run: %v", err)
@@ -214,6 +231,9 @@ func TestStoredValueFormats(t *testing.T) {
 	assertJSONBytes(t, []byte(store.get("/j")), `{"access_token":"tok-id-s","token_type":"Bearer","expires_at":"2026-11-22T08:00:00Z","issued_at":"2026-11-22T07:00:00Z","scope":"read"}`)
 	if got := store.get("/r"); got != "tok-id-s" {
 		t.Errorf("got raw value %q; want %q", got, "tok-id-s")
+	}
+	if store.kms["/r"] != "alias/tokens" || store.kms["/j"] != "" {
+		t.Errorf("got KMS keys %v; want alias/tokens for /r, the default for /j", store.kms)
 	}
 }
 

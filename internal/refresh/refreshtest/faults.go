@@ -13,6 +13,8 @@ import (
 //   - /huge: a 9000-byte one (more than any parameter holds);
 //   - /refuse: 400 invalid_client;
 //   - /html: 200 with an HTML sign-in page;
+//   - /echo: 401 invalid_client whose description and headers repeat the
+//     client secret it received, as careless servers do;
 //   - /insecure: an issuer whose discovery document names an http token
 //     endpoint off loopback.
 type Faults struct {
@@ -42,6 +44,10 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.padded(w, 9000)
 	case "/refuse":
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_client", "error_description": "client authentication failed"})
+	case "/echo":
+		secret := form.Get("client_secret")
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+secret+`"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client", "error_description": "client_secret " + secret + " is not valid", "secret": secret})
 	case "/html":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write([]byte("<!DOCTYPE html><html><head><title>Sign in</title></head><body><form>Sign in</form></body></html>"))

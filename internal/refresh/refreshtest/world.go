@@ -24,6 +24,8 @@ var Failing = map[string]string{
 	"refused":    "invalid_client",
 	"html":       "text/html",
 	"insecure":   "https",
+	"echo":       "invalid_client",
+	"bad-pfx":    "pfx_password",
 }
 
 // Good lists the World's targets that succeed, in configuration order, and
@@ -31,11 +33,11 @@ var Failing = map[string]string{
 var Good = []string{"aos-secret", "aos-pem", "aos-pfx", "long"}
 
 // FailingOrder is the configuration order of the failing targets.
-var FailingOrder = []string{"huge", "bad-secret", "refused", "html", "insecure"}
+var FailingOrder = []string{"huge", "bad-secret", "refused", "html", "insecure", "echo", "bad-pfx"}
 
 // World is moto_server with secrets in the three formats and a
 // configuration in SSM, a local AvePoint and the Faults endpoint: four
-// targets that succeed and five that fail, each in its own way.
+// targets that succeed and seven that fail, each in its own way.
 type World struct {
 	AWS      *AWS
 	AvePoint *localavepoint.Server
@@ -72,10 +74,11 @@ func NewWorld(t testing.TB) *World {
 		"app/aos-pfx":    w.Keys.PFXSecret("aos-pfx-app"),
 		"app/fault":      SecretString("fault-app", faultSecret),
 		"app/bad":        `{"client_id":"bad-app","client_secret":""}`,
+		"app/bad-pfx":    badPFX(w.Keys),
 	} {
 		w.AWS.PutSecret(t, name, value)
 	}
-	w.secrets = append([]string{aosSecret, faultSecret}, w.Keys.Sensitive()...)
+	w.secrets = append([]string{aosSecret, faultSecret, w.Keys.PFXPassword + "-wrong"}, w.Keys.Sensitive()...)
 
 	for _, name := range FailingOrder {
 		old, err := paramstore.Encode(paramstore.Value{AccessToken: "old-" + name, TokenType: "Bearer",
@@ -88,6 +91,12 @@ func NewWorld(t testing.TB) *World {
 	}
 	w.AWS.PutParameter(t, ConfigParameter, w.Doc())
 	return w
+}
+
+// badPFX is the PFX secret of k with a wrong password: close to the real
+// one, so that a leak of either would show.
+func badPFX(k *Keypair) string {
+	return jsonObject(map[string]string{"client_id": "aos-pfx-app", "pfx": k.PFX, "pfx_password": k.PFXPassword + "-wrong"})
 }
 
 // StartAvePoint starts a local AvePoint on loopback for the test.
@@ -114,6 +123,8 @@ func (w *World) Doc() string {
 		{"name": "refused", "secret_id": "app/fault", "token_url": f + "/refuse", "scope": ""},
 		{"name": "html", "secret_id": "app/fault", "token_url": f + "/html", "scope": ""},
 		{"name": "insecure", "secret_id": "app/fault", "issuer": f + "/insecure", "scope": ""},
+		{"name": "echo", "secret_id": "app/fault", "token_url": f + "/echo", "scope": ""},
+		{"name": "bad-pfx", "secret_id": "app/bad-pfx", "issuer": ave},
 	}
 	for _, tg := range targets {
 		tg["parameter_name"] = "/tokens/" + tg["name"].(string)
