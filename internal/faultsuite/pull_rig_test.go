@@ -36,10 +36,11 @@ type pullRig struct {
 	prefix string
 	param  string
 	start  time.Time // START_TIME: the first window's start
+	end    time.Time // the last due window's end: the puller's clock is 10 minutes past it
 }
 
 // newPullRig starts a local AvePoint with lcfg and stores a valid token for it. The first window
-// starts hours before now, aligned to the hour.
+// starts hours before now, aligned to the hour, and hours windows are due.
 func newPullRig(t *testing.T, e *awsEnv, lcfg localavepoint.Config, hours int) *pullRig {
 	t.Helper()
 	now := lcfg.Now
@@ -56,6 +57,7 @@ func newPullRig(t *testing.T, e *awsEnv, lcfg localavepoint.Config, hours int) *
 		param: "/tokens/aos-" + randHex(4),
 		start: window.Align(now().Add(-time.Duration(hours)*time.Hour), time.Hour),
 	}
+	r.end = r.start.Add(time.Duration(hours) * time.Hour)
 	r.storeToken(t, ap.IssueToken(localavepoint.AuditScope, 0))
 	return r
 }
@@ -124,6 +126,10 @@ func (r *pullRig) puller(t testing.TB, w *witness, api auditpull.PagesAPI) *audi
 		S3:      r.aws.s3,
 		Log:     w.logger(),
 		Metrics: w,
+		Now:     func() time.Time { return r.end.Add(10 * time.Minute) },
+		// The tests' deadlines are seconds, not the function's minutes.
+		MinMargin: 200 * time.Millisecond,
+		Cleanup:   200 * time.Millisecond,
 	}
 }
 
