@@ -23,6 +23,7 @@ type Faults struct {
 	URL string
 }
 
+// ServeHTTP fails each path in its own way.
 func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/insecure/.well-known/openid-configuration" {
 		writeJSON(w, http.StatusOK, map[string]any{"issuer": f.URL + "/insecure", "token_endpoint": "http://idp.example.com/connect/token"})

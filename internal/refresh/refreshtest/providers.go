@@ -155,6 +155,8 @@ type Acronis struct {
 	Lifetime time.Duration
 }
 
+// ServeHTTP answers a token request as Acronis does, or refuses it saying
+// how it differs.
 func (a *Acronis) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.count()
 	if r.URL.Path != "/bc/idp/token" {
@@ -198,6 +200,8 @@ type Virtana struct {
 	Lifetime time.Duration
 }
 
+// ServeHTTP answers a token request as Virtana does, or refuses it saying
+// how it differs.
 func (v *Virtana) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v.count()
 	if r.URL.Path != "/authentication/oauth/token" {
@@ -250,6 +254,8 @@ type IdentityServer struct {
 	Lifetime time.Duration
 }
 
+// ServeHTTP answers a token request as IdentityServer does, or refuses it
+// saying how it differs.
 func (s *IdentityServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.count()
 	if r.URL.Path != "/connect/token" {
