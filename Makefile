@@ -101,8 +101,9 @@ fuzz: tools-go
 
 # --- demo ---------------------------------------------------------------------------------
 
+# -trimpath, as the bootstraps the demo builds are: a first build compiles the AWS SDK once, not twice.
 demo: tools-test
-	$(GO) run ./scripts/demo
+	$(GO) run -trimpath ./scripts/demo
 
 clean:
 	rm -rf $(BIN) .aws-sam .demo
