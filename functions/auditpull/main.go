@@ -28,7 +28,7 @@ func main() {
 	// Lambda kills a process above its memory size; a soft limit below it makes the GC collect
 	// sooner instead of letting the heap reach twice the live data (GOMEMLIMIT still wins).
 	if mb, err := strconv.Atoi(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")); err == nil && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(int64(mb) << 20 * 8 / 10)
+		debug.SetMemoryLimit(int64(mb) << 20 * 7 / 10)
 	}
 	cfg, err := auditpull.FromEnv(os.Getenv)
 	if err != nil {

@@ -25,8 +25,12 @@
 // of 200,000 records, against some 140 MB of record bytes, which never stay
 // in memory beyond their page. It is the one part of the memory that grows
 // with the window: with the GC's headroom about 50 bytes of resident set
-// per record (BenchmarkPeakRSS in functions/auditpull: 65 MiB for a 24h
-// window of 200,000 records, 75 MiB for 400,000). Two distinct records
+// per record, until the soft memory limit functions/auditpull sets (70% of
+// the function's memory) makes the GC collect sooner. BenchmarkPeakRSS in
+// functions/auditpull measures the built bootstrap at 128 MB: 41 MiB for a
+// 6h window of 50,000 records (one PutObject), 65 MiB for a 24h window of
+// 200,000 (multipart), 93 MiB for the largest, a 168h window of 1.4 million.
+// Two distinct records
 // share a 128-bit prefix with a probability near n²/2¹²⁹, about 10⁻²⁷ for
 // a million records, so no distinct record is dropped in practice.
 //
