@@ -9,6 +9,7 @@ func TestFaults(t *testing.T) {
 	t.Run("TokenEndpoint", func(t *testing.T) { tokenEndpointFaults(t, e) })
 	t.Run("AWS", func(t *testing.T) { awsFaults(t, e) })
 	t.Run("AuditAPI", func(t *testing.T) { auditFaults(t, e) })
+	t.Run("Process", func(t *testing.T) { processFaults(t, e) })
 	t.Run("Clock", func(t *testing.T) { clockFaults(t, e) })
 	t.Run("SecretSweep", secretSweep)
 }

@@ -1,0 +1,259 @@
+package faultsuite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/tokenrelay/tokenrelay/internal/auditpull"
+	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/window"
+)
+
+// scheduledEvent is an EventBridge Scheduled Event, as the schedule sends it.
+const scheduledEvent = `{"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa","detail-type":"Scheduled Event",
+"source":"aws.events","account":"123456789012","time":"2026-12-01T18:00:00Z","region":"us-east-1",
+"resources":["arn:aws:events:us-east-1:123456789012:rule/tokenrelay-auditpull"],"detail":{}}`
+
+// processFaults runs the built auditpull bootstrap under the Runtime API harness: killed in the
+// middle of a run, and two at once on one bucket and prefix.
+func processFaults(t *testing.T, e *awsEnv) {
+	bootstrap := testenv.GoBuild(t, "./functions/auditpull", t.TempDir())
+	t.Run("killed mid-run and run again", func(t *testing.T) { killedMidRun(t, e, bootstrap) })
+	t.Run("two pulls at once", func(t *testing.T) { twoAtOnce(t, e, bootstrap) })
+}
+
+// startFunction starts the bootstrap for the rig, its output going to w.
+func startFunction(t *testing.T, r *pullRig, bootstrap string, w *witness) *runtimeapi.Runtime {
+	t.Helper()
+	env := testenv.AWSEnv(r.aws.proxy.URL())
+	for k, v := range r.env() {
+		env = append(env, k+"="+v)
+	}
+	rt, err := runtimeapi.Start(context.Background(), runtimeapi.Config{
+		Bootstrap: bootstrap, Env: append(env, "AWS_LAMBDA_LOG_LEVEL=DEBUG"), FunctionName: "auditpull",
+		Timeout: 2 * time.Minute, MemoryMB: 256, Stdout: w, Stderr: w,
+	})
+	if err != nil {
+		t.Fatalf("start bootstrap: %v", err)
+	}
+	t.Cleanup(func() { _ = rt.Close() })
+	return rt
+}
+
+// observer polls the checkpoint and the stored objects while runs go on, and records every
+// violation of the two promises: the checkpoint never moves backwards, and every window before
+// it has its object (it is never ahead of the data).
+type observer struct {
+	r      *pullRig
+	mu     sync.Mutex
+	last   time.Time
+	seen   int
+	errs   []string
+	stop   chan struct{}
+	done   chan struct{}
+	onSeen func(cp time.Time)
+}
+
+func observe(t *testing.T, r *pullRig, onSeen func(time.Time)) *observer {
+	o := &observer{r: r, stop: make(chan struct{}), done: make(chan struct{}), onSeen: onSeen}
+	go func() {
+		defer close(o.done)
+		for {
+			select {
+			case <-o.stop:
+				return
+			case <-time.After(15 * time.Millisecond):
+			}
+			o.look(t)
+		}
+	}()
+	return o
+}
+
+func (o *observer) look(t *testing.T) {
+	// The checkpoint first, then the objects: an object written after the checkpoint was read
+	// can only help, so a missing one is a real violation.
+	cp, found := o.r.checkpoint(t)
+	if !found {
+		return
+	}
+	keys := map[string]bool{}
+	p := s3.NewListObjectsV2Paginator(o.r.aws.directS3, &s3.ListObjectsV2Input{Bucket: aws.String(o.r.bucket), Prefix: aws.String(o.r.prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			return // the observer's own failure proves nothing either way
+		}
+		for _, obj := range page.Contents {
+			keys[aws.ToString(obj.Key)] = true
+		}
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.seen++
+	if cp.Before(o.last) {
+		o.errs = append(o.errs, "checkpoint moved back from "+o.last.Format(time.RFC3339)+" to "+cp.Format(time.RFC3339))
+	}
+	o.last = cp
+	for ws := o.r.start; ws.Before(cp); ws = ws.Add(time.Hour) {
+		w := window.Window{Start: ws, End: ws.Add(time.Hour)}
+		if !keys[w.Key(o.r.prefix)] {
+			o.errs = append(o.errs, "checkpoint "+cp.Format(time.RFC3339)+" is ahead of the data: no object for "+w.String())
+			break
+		}
+	}
+	if o.onSeen != nil {
+		o.onSeen(cp)
+	}
+}
+
+// finish stops the observer, looks once more, and reports what it saw.
+func (o *observer) finish(t *testing.T) {
+	t.Helper()
+	close(o.stop)
+	<-o.done
+	o.look(t)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, e := range o.errs {
+		t.Error(e)
+	}
+	if o.seen < 3 {
+		t.Errorf("the checkpoint was observed %d times; want a run long enough to watch", o.seen)
+	}
+	t.Logf("checkpoint observed %d times", o.seen)
+}
+
+// decode reads a run's result.
+func decode(t *testing.T, res runtimeapi.Result) auditpull.Result {
+	t.Helper()
+	if res.Error != nil {
+		t.Fatalf("function error: %v", res.Error)
+	}
+	var out auditpull.Result
+	if err := json.Unmarshal(res.Payload, &out); err != nil {
+		t.Fatalf("result %s: %v", res.Payload, err)
+	}
+	return out
+}
+
+// dueEnd is where a complete scheduled run with LAG 5m ends now.
+func dueEnd() time.Time { return window.Align(time.Now().Add(-5*time.Minute), time.Hour) }
+
+// killedMidRun kills the bootstrap (SIGKILL) while a scheduled run is a third of the way through
+// 30 windows, and runs it again: every record lands, none is repeated within a window, and the
+// checkpoint was never ahead of the data.
+func killedMidRun(t *testing.T, e *awsEnv, bootstrap string) {
+	e.fresh()
+	w := newWitness(t)
+	r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 40, PageSize: 10}, 30)
+	r.ap.SetFaults(localavepoint.Faults{PageDelay: 10 * time.Millisecond})
+	rt := startFunction(t, r, bootstrap, w)
+
+	killAt := r.start.Add(10 * time.Hour)
+	var once sync.Once
+	killed := make(chan struct{})
+	o := observe(t, r, func(cp time.Time) {
+		if !cp.Before(killAt) {
+			once.Do(func() {
+				_ = rt.Kill()
+				close(killed)
+			})
+		}
+	})
+	_, err := rt.Invoke(context.Background(), []byte(scheduledEvent))
+	if !errors.Is(err, runtimeapi.ErrKilled) {
+		t.Fatalf("first run: got %v; want it killed mid-run (is the run too fast to catch?)", err)
+	}
+	<-killed
+	atKill, _ := r.checkpoint(t)
+	t.Logf("killed with the checkpoint at %v, %v into the run", atKill, atKill.Sub(r.start))
+
+	res, err := rt.Invoke(context.Background(), []byte(scheduledEvent))
+	if err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if !res.ColdStart {
+		t.Errorf("second run was not a cold start; want a fresh process after the kill")
+	}
+	out := decode(t, res)
+	w.note(out)
+	o.finish(t)
+	end := dueEnd()
+	if !out.Complete || out.Checkpoint != end.Format(time.RFC3339) {
+		t.Fatalf("second run: got %+v; want complete up to %v", out, end)
+	}
+	if first := window.At(atKill, time.Hour); len(out.Objects) == 0 || out.Objects[0] != first.Key(r.prefix) {
+		t.Errorf("second run started at %v; want the first unfinished window %v", out.Objects, first)
+	}
+	r.assertComplete(t, end)
+	total := 0
+	for ws := r.start; ws.Before(end); ws = ws.Add(time.Hour) {
+		total += len(r.object(t, window.Window{Start: ws, End: ws.Add(time.Hour)}))
+	}
+	if want := r.ap.Count(r.start, end); total != want {
+		t.Errorf("got %d records stored; want %d", total, want)
+	}
+}
+
+// twoAtOnce starts two bootstraps on the same bucket and prefix at the same time: the
+// checkpoint never moves backwards, and every record lands once per window.
+func twoAtOnce(t *testing.T, e *awsEnv, bootstrap string) {
+	e.fresh()
+	w := newWitness(t)
+	r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 40, PageSize: 10}, 20)
+	r.ap.SetFaults(localavepoint.Faults{PageDelay: 5 * time.Millisecond})
+	rts := []*runtimeapi.Runtime{startFunction(t, r, bootstrap, w), startFunction(t, r, bootstrap, w)}
+	o := observe(t, r, nil)
+	results := make([]runtimeapi.Result, len(rts))
+	errs := make([]error, len(rts))
+	var wg sync.WaitGroup
+	for i, rt := range rts {
+		wg.Go(func() { results[i], errs[i] = rt.Invoke(context.Background(), []byte(scheduledEvent)) })
+	}
+	wg.Wait()
+	o.finish(t)
+	end := dueEnd()
+	var outcomes []string
+	complete := 0
+	for i := range rts {
+		if errs[i] != nil {
+			t.Fatalf("run %d: %v", i, errs[i])
+		}
+		w.note(results[i].Payload)
+		if results[i].Error != nil {
+			w.note(results[i].Error.ErrorMessage)
+			// The one failure allowed: the checkpoint refused to move back (checkpoint.AheadError).
+			if !strings.Contains(results[i].Error.ErrorMessage, "another writer is ahead") {
+				t.Errorf("run %d failed: %s; want success, or the checkpoint's refusal to move back", i, results[i].Error.ErrorMessage)
+			}
+			outcomes = append(outcomes, "error: "+results[i].Error.ErrorMessage)
+			continue
+		}
+		out := decode(t, results[i])
+		if out.Complete {
+			complete++
+		}
+		outcomes = append(outcomes, string(results[i].Payload))
+	}
+	sort.Strings(outcomes)
+	t.Logf("outcomes of the two runs:\n  %s", outcomes)
+	if complete == 0 {
+		t.Errorf("no run completed; want at least one")
+	}
+	if cp, _ := r.checkpoint(t); !cp.Equal(end) {
+		t.Errorf("got checkpoint %v; want %v", cp, end)
+	}
+	r.assertComplete(t, end)
+}
