@@ -56,3 +56,19 @@ func TestRunCutShortResumes(t *testing.T) {
 	}
 	r.checkWindows(day0, day0.Add(6*time.Hour))
 }
+
+func TestShortTimeoutStillMakesProgress(t *testing.T) {
+	t.Parallel()
+	env := startAWS(t)
+	// The default margin (10 s) and cleanup (2 s) exceed this run's time:
+	// they shrink to its scale instead of stopping it before any window.
+	r := newRig(t, env, localavepoint.Config{Seed: 7, RecordsPerHour: 10, PageSize: 10}, nil)
+	r.setCheckpoint(day0)
+	r.now = day0.Add(2*time.Hour + 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	res := r.mustInvoke(ctx, scheduledEvent)
+	if res.Windows == 0 || res.Checkpoint == stamp(day0) {
+		t.Errorf("result = %+v; want at least one window pulled", res)
+	}
+}

@@ -48,7 +48,9 @@
 // below a margin: the larger of Puller.MinMargin (10 s by default) and the
 // duration of the slowest window of the run so far, since the next window
 // is likely to take as long. It keeps Puller.Cleanup (2 s by default) back
-// at the end to abort a window the deadline cut, and return. Either way
-// the result says "complete": false and the invocation succeeds; the next
-// run resumes from the checkpoint.
+// at the end to abort a window the deadline cut, and return. Both shrink
+// to a quarter and a tenth of the time the run had when it began, so that
+// a short function timeout still makes progress. Either way the result
+// says "complete": false and the invocation succeeds; the next run resumes
+// from the checkpoint.
 package auditpull

@@ -137,17 +137,20 @@ func (p *Puller) backfill(ctx context.Context, r Range) (Result, error) {
 func (p *Puller) pull(ctx context.Context, ws []window.Window, res *Result, stored func(context.Context, window.Window) error) error {
 	work := ctx
 	deadline, hasDeadline := ctx.Deadline()
+	// A short invocation scales both down, so that any function timeout makes progress.
+	budget := time.Until(deadline)
+	cleanup, minMargin := min(p.cleanup(), budget/10), min(p.minMargin(), budget/4)
 	if hasDeadline {
 		var cancel context.CancelFunc
-		work, cancel = context.WithDeadlineCause(ctx, deadline.Add(-p.cleanup()), errOutOfTime)
+		work, cancel = context.WithDeadlineCause(ctx, deadline.Add(-cleanup), errOutOfTime)
 		defer cancel()
 	}
 	var slowest time.Duration
 	sc := &scratch{seen: idSet{}}
 	for i, w := range ws {
 		if hasDeadline {
-			margin := max(p.minMargin(), slowest)
-			if left := time.Until(deadline) - p.cleanup(); left < margin {
+			margin := max(minMargin, slowest)
+			if left := time.Until(deadline) - cleanup; left < margin {
 				p.log().WarnContext(ctx, "stopping before the deadline", "windows_left", len(ws)-i,
 					"time_left", left.String(), "margin", margin.String())
 				return nil
