@@ -4,7 +4,7 @@ package main
 
 import (
 	"context"
-	"log/slog"
+	"errors"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -31,12 +31,11 @@ func main() {
 		debug.SetMemoryLimit(int64(mb) << 20 * 7 / 10)
 	}
 	cfg, err := auditpull.FromEnv(os.Getenv)
-	if err != nil {
-		fail(log, err)
-	}
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		fail(log, err)
+	awsCfg, awsErr := config.LoadDefaultConfig(context.Background())
+	if err = errors.Join(err, awsErr); err != nil {
+		// Lambda records the exit as a failed init; the log line says why.
+		log.Error("auditpull: cannot start", "error", err.Error())
+		os.Exit(1)
 	}
 	s3Client := s3.NewFromConfig(awsCfg)
 	tokens := &auditpull.TokenSource{Params: paramstore.Store{SSM: ssm.NewFromConfig(awsCfg)}, Name: cfg.TokenParameter}
@@ -49,10 +48,4 @@ func main() {
 		Metrics: os.Stdout,
 	}}
 	lambda.Start(h.Handle)
-}
-
-// fail reports an init error: Lambda records the exit as a failed init, and the log says why.
-func fail(log *slog.Logger, err error) {
-	log.Error("auditpull: cannot start", "error", err.Error())
-	os.Exit(1)
 }

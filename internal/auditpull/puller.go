@@ -137,10 +137,11 @@ func (p *Puller) backfill(ctx context.Context, r Range) (Result, error) {
 func (p *Puller) pull(ctx context.Context, ws []window.Window, res *Result, stored func(context.Context, window.Window) error) error {
 	work := ctx
 	deadline, hasDeadline := ctx.Deadline()
-	// A short invocation scales both down, so that any function timeout makes progress.
-	budget := time.Until(deadline)
-	cleanup, minMargin := min(p.cleanup(), budget/10), min(p.minMargin(), budget/4)
+	var cleanup, minMargin time.Duration
 	if hasDeadline {
+		// A short invocation scales both down, so that any function timeout makes progress.
+		budget := time.Until(deadline)
+		cleanup, minMargin = min(p.cleanup(), budget/10), min(p.minMargin(), budget/4)
 		var cancel context.CancelFunc
 		work, cancel = context.WithDeadlineCause(ctx, deadline.Add(-cleanup), errOutOfTime)
 		defer cancel()
