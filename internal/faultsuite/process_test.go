@@ -31,6 +31,7 @@ func processFaults(t *testing.T, e *awsEnv) {
 	bootstrap := testenv.GoBuild(t, "./functions/auditpull", t.TempDir())
 	t.Run("killed mid-run and run again", func(t *testing.T) { killedMidRun(t, e, bootstrap) })
 	t.Run("two pulls at once", func(t *testing.T) { twoAtOnce(t, e, bootstrap) })
+	t.Run("refresher bootstrap on every token endpoint failure", func(t *testing.T) { refresherBootstrap(t, e) })
 }
 
 // startFunction starts the bootstrap for the rig, its output going to w.
