@@ -101,9 +101,10 @@ fuzz: tools-go
 
 # --- demo ---------------------------------------------------------------------------------
 
-# -trimpath, as the bootstraps the demo builds are: a first build compiles the AWS SDK once, not twice.
+# Built as the bootstraps it builds are (-trimpath, no cgo), the demo shares their build cache:
+# a first, cold build compiles the AWS SDK once, not twice.
 demo: tools-test
-	$(GO) run -trimpath ./scripts/demo
+	CGO_ENABLED=0 $(GO) run -trimpath ./scripts/demo
 
 clean:
 	rm -rf $(BIN) .aws-sam .demo
