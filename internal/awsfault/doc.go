@@ -14,6 +14,10 @@
 //   - S3 REST-XML: <Error><Code>SlowDown</Code><Message>...</Message>...</Error> with the
 //     fault's status (503 for SlowDown, 500 for InternalError, 403 for AccessDenied).
 //
+// A rule may also delay a request (a slow service) or forward it and then answer the fault
+// (Lost: the operation took effect but its answer never arrived, so the SDK retries something
+// that already succeeded).
+//
 // Every request is counted per operation, faulted or not, so a test can assert how many
 // attempts the SDK made. Requests that no rule fails are forwarded to moto_server unchanged.
 // The proxy reads a faulted request's body to its end before answering, as AWS does, so the

@@ -30,6 +30,10 @@ type Rule struct {
 	// Delay, when positive, holds the request that long before answering or forwarding it
 	// (a slow service); a client that gives up ends the wait.
 	Delay time.Duration
+	// Lost forwards the request to moto_server first and answers the Fault instead of its
+	// response: the operation took effect but its answer was lost, as when a connection drops
+	// after AWS has acted. The SDK retries an operation that already succeeded.
+	Lost bool
 }
 
 type rule struct {
@@ -169,6 +173,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.rp.ServeHTTP(w, r)
 		return
 	}
+	if hit.Lost {
+		p.rp.ServeHTTP(&discard{h: http.Header{}}, r)
+	}
 	// AWS reads the request before it refuses it; answering early would make the client see a
 	// reset connection instead of the error.
 	_, _ = io.Copy(io.Discard, r.Body)
@@ -189,3 +196,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return errors.New("awsfault: client gave up")
 	}
 }
+
+// discard is a ResponseWriter that drops the response of a forwarded request whose answer is
+// to be lost.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discard) WriteHeader(int)             {}

@@ -235,6 +235,21 @@ func TestAgainstMoto(t *testing.T) {
 		}
 	})
 
+	t.Run("a lost answer: the write happened, the SDK retries it", func(t *testing.T) {
+		e.fresh()
+		const put = "AmazonSSM.PutParameter"
+		e.proxy.Add(awsfault.Rule{Op: put, First: 1, Lost: true, Fault: awsfault.InternalServerError})
+		if _, err := ssmp.PutParameter(ctx, &ssm.PutParameterInput{
+			Name: aws.String("/tokens/lost"), Value: aws.String("v1"), Type: ssmtypes.ParameterTypeSecureString,
+		}); err == nil || apiCode(err) != "ParameterAlreadyExists" {
+			// Without Overwrite, the retry finds the parameter the lost attempt created.
+			t.Fatalf("got %v; want ParameterAlreadyExists from the retry of a write that happened", err)
+		}
+		if got := e.proxy.Requests(put); got != 2 {
+			t.Errorf("got %d attempts; want 2", got)
+		}
+	})
+
 	t.Run("a delay rule forwards after the delay", func(t *testing.T) {
 		e.fresh()
 		e.proxy.Add(awsfault.Rule{Op: getSecret, First: 1, Delay: 200 * time.Millisecond})

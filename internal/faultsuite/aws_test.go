@@ -134,6 +134,46 @@ func awsFaults(t *testing.T, e *awsEnv) {
 		refreshes(t)
 	})
 
+	pullSurvives := func(name string, rules ...awsfault.Rule) {
+		t.Run(name, func(t *testing.T) {
+			e.fresh()
+			r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 20, PageSize: 10}, 3)
+			for _, ru := range rules {
+				e.proxy.Add(ru)
+			}
+			w := newWitness(t)
+			res, _, err := r.run(t, w, r.puller(t, w, nil), 20*time.Second)
+			if err != nil || !res.Complete {
+				t.Fatalf("got %+v, %v; want a complete run", res, err)
+			}
+			injected := 0
+			for _, ru := range rules {
+				injected += e.proxy.Injected(ru.Op)
+			}
+			if injected == 0 {
+				t.Errorf("no fault was injected; the test proves nothing")
+			}
+			if cp, _ := r.checkpoint(t); !cp.Equal(r.end) {
+				t.Errorf("got checkpoint %v; want %v", cp, r.end)
+			}
+			r.assertComplete(t, r.end)
+		})
+	}
+	isCheckpoint := func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "_checkpoint.json") }
+	pullSurvives("ssm throttled on the audit pull's token read",
+		awsfault.Rule{Op: getParam, First: 2, Fault: awsfault.Throttling})
+	pullSurvives("s3 SlowDown on the checkpoint read",
+		awsfault.Rule{Op: "s3.GetObject", First: 2, Fault: awsfault.SlowDown, When: isCheckpoint})
+	// The checkpoint is written, but S3's answer is lost: the SDK retries a conditional write that
+	// already took effect, S3 refuses it (412), and the store must recognise its own checkpoint.
+	pullSurvives("first checkpoint write's answer lost",
+		awsfault.Rule{Op: "s3.PutObject", First: 1, Lost: true, Fault: awsfault.S3InternalError, When: isCheckpoint})
+	pullSurvives("later checkpoint writes' answers lost",
+		awsfault.Rule{Op: "s3.PutObject", Every: 2, Lost: true, Fault: awsfault.S3InternalError, When: isCheckpoint})
+	pullSurvives("window object's answer lost",
+		awsfault.Rule{Op: "s3.PutObject", First: 1, Lost: true, Fault: awsfault.S3InternalError,
+			When: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, ".jsonl.gz") }})
+
 	t.Run("s3 fails mid-upload", func(t *testing.T) { s3MidUpload(t, e) })
 	t.Run("s3 fails on the checkpoint write", func(t *testing.T) { s3CheckpointWrite(t, e) })
 	t.Run("s3 SlowDown on an object is retried", func(t *testing.T) {
