@@ -72,7 +72,9 @@ type SeedConfig struct {
 // (restarting it on its port with the new -clients file), stores them in
 // Secrets Manager (one client secret, one certificate as PFX with password),
 // writes the refresher config to SSM, creates the bucket, and writes each
-// function's environment to Dir/env.json. Seeding again replaces all of it.
+// function's environment to Dir/env.json. Seeding again replaces all of it,
+// and deletes the tokens stored before, which the new local AvePoint does not
+// know.
 func (s *Stack) Seed(ctx context.Context, cfg SeedConfig) error {
 	now := time.Now
 	if cfg.Now != nil {
@@ -115,7 +117,17 @@ func (s *Stack) Seed(ctx context.Context, cfg SeedConfig) error {
 			return err
 		}
 	}
-	_, err = ssm.NewFromConfig(awsCfg).PutParameter(ctx, &ssm.PutParameterInput{
+	params := ssm.NewFromConfig(awsCfg)
+	// Tokens from an earlier seed belong to the local AvePoint just replaced,
+	// which no longer knows them; left in place they would look fresh.
+	var tokenParams []string
+	for _, t := range targets {
+		tokenParams = append(tokenParams, t.Parameter)
+	}
+	if _, err := params.DeleteParameters(ctx, &ssm.DeleteParametersInput{Names: tokenParams}); err != nil {
+		return fmt.Errorf("localstack: delete old tokens: %w", err)
+	}
+	_, err = params.PutParameter(ctx, &ssm.PutParameterInput{
 		Name: aws.String(ConfigParameter), Type: ssmtypes.ParameterTypeString,
 		Value: aws.String(string(doc)), Overwrite: aws.Bool(true),
 	})

@@ -3,6 +3,7 @@ package localstack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // avepointBin builds scripts/localavepoint once for the test binary.
@@ -199,4 +204,29 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// TestReseed: seeding again replaces the credentials and the local AvePoint
+// (same URL, new pid) and deletes the tokens the old one issued.
+func TestReseed(t *testing.T) {
+	ctx := context.Background()
+	s := startStack(t, t.TempDir(), false)
+	if err := s.Seed(ctx, SeedConfig{}); err != nil {
+		t.Fatalf("Seed: %v", err)
+	}
+	params := ssm.NewFromConfig(s.AWSConfig())
+	if _, err := params.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(AuditParameter), Type: ssmtypes.ParameterTypeSecureString, Value: aws.String(`{"access_token":"old"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	url, pid := s.AvePointURL, s.AvePoint.PID
+	if err := s.Seed(ctx, SeedConfig{}); err != nil {
+		t.Fatalf("second Seed: %v", err)
+	}
+	if s.AvePointURL != url || s.AvePoint.PID == pid {
+		t.Errorf("got AvePoint %s pid %d after reseed; want %s in a new process (was %d)", s.AvePointURL, s.AvePoint.PID, url, pid)
+	}
+	var notFound *ssmtypes.ParameterNotFound
+	if _, err := params.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(AuditParameter)}); !errors.As(err, &notFound) {
+		t.Errorf("got %v reading the old token after reseed; want ParameterNotFound", err)
+	}
 }
