@@ -20,13 +20,18 @@ const scheduled = `{"version":"0","id":"1","detail-type":"Scheduled Event","sour
 func TestBootstrap(t *testing.T) {
 	t.Parallel()
 	bootstrap := testenv.GoBuild(t, "./functions/auditpull", t.TempDir())
-	start := window.Align(time.Now().UTC(), time.Hour).Add(-3 * time.Hour)
+	// The bootstrap reads the real clock: a LAG ending due windows half an hour before the
+	// current hour keeps the three windows from START_TIME due for the next 30 minutes.
+	now := time.Now().UTC()
+	hour := window.Align(now, time.Hour)
+	start := hour.Add(-4 * time.Hour)
+	lag := (now.Sub(hour) + 30*time.Minute).Round(time.Second)
 	st := startStack(t, localavepoint.Config{Seed: 21, RecordsPerHour: 45, PageSize: 20},
-		"START_TIME="+start.Format(time.RFC3339), "LAG=0s", "PREFIX=aos/")
+		"START_TIME="+start.Format(time.RFC3339), "LAG="+lag.String(), "PREFIX=aos/")
 	var logs syncBuffer
 	r := st.start(t, bootstrap, 30*time.Second, &logs)
 
-	// Scheduled: the three full hours since START_TIME.
+	// Scheduled: the three windows from START_TIME that ended LAG ago.
 	res, _ := invoke(t, r, scheduled)
 	ws := []window.Window{window.At(start, time.Hour), window.At(start.Add(time.Hour), time.Hour), window.At(start.Add(2*time.Hour), time.Hour)}
 	if res.Windows != 3 || res.Records != 135 || !res.Complete || res.Checkpoint != start.Add(3*time.Hour).Format(time.RFC3339) {
