@@ -3,6 +3,7 @@ package auditpull_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,35 +13,41 @@ import (
 func TestDeadlineMidWindowStoresNothing(t *testing.T) {
 	t.Parallel()
 	env := startAWS(t)
-	// Five pages of 150 ms a window: a 500 ms deadline cuts the first one.
+	// Five pages of 400 ms a window: a 1.2 s deadline cuts the first one.
 	r := newRig(t, env, localavepoint.Config{Seed: 4, RecordsPerHour: 100, PageSize: 20}, nil)
 	r.puller.MinMargin, r.puller.Cleanup = time.Millisecond, 100*time.Millisecond
 	r.setCheckpoint(day0)
-	r.api.SetFaults(localavepoint.Faults{PageDelay: 150 * time.Millisecond})
+	r.api.SetFaults(localavepoint.Faults{PageDelay: 400 * time.Millisecond})
 	r.now = day0.Add(3 * time.Hour)
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 1200*time.Millisecond)
 	defer cancel()
 	res := r.mustInvoke(ctx, scheduledEvent)
 	if res.Complete || res.Windows != 0 || len(res.Objects) != 0 || res.Checkpoint != stamp(day0) {
 		t.Errorf("result = %+v; want incomplete, no window, checkpoint %s", res, stamp(day0))
 	}
 	r.checkUntouched(day0)
+	if !strings.Contains(r.logs.String(), "window cut short by the deadline") {
+		t.Errorf("the run did not report a window cut short: %s", r.logs.String())
+	}
 }
 
 func TestRunCutShortResumes(t *testing.T) {
 	t.Parallel()
 	env := startAWS(t)
-	r := newRig(t, env, localavepoint.Config{Seed: 6, RecordsPerHour: 100, PageSize: 20}, nil)
+	// Three pages of at least 100 ms a window: twelve windows take more than
+	// the 2.5 s deadline, the first one much less.
+	const total = 12
+	r := newRig(t, env, localavepoint.Config{Seed: 6, RecordsPerHour: 60, PageSize: 20}, nil)
 	r.puller.MinMargin, r.puller.Cleanup = time.Millisecond, 100*time.Millisecond
 	r.setCheckpoint(day0)
 	r.api.SetFaults(localavepoint.Faults{PageDelay: 100 * time.Millisecond})
-	r.now = day0.Add(6*time.Hour + 5*time.Minute)
-	ctx, cancel := context.WithTimeout(context.Background(), 1600*time.Millisecond)
+	r.now = day0.Add(total*time.Hour + 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
 	defer cancel()
 	first := r.mustInvoke(ctx, scheduledEvent)
 	n := first.Windows
-	if first.Complete || n < 1 || n >= 6 || len(first.Objects) != n || first.Checkpoint != stamp(day0.Add(time.Duration(n)*time.Hour)) {
-		t.Fatalf("cut-short run = %+v; want incomplete after 1 to 5 windows, the checkpoint at the last one's end", first)
+	if first.Complete || n < 1 || n >= total || len(first.Objects) != n || first.Checkpoint != stamp(day0.Add(time.Duration(n)*time.Hour)) {
+		t.Fatalf("cut-short run = %+v; want incomplete after 1 to %d windows, the checkpoint at the last one's end", first, total-1)
 	}
 	if got := r.checkpoint(); got != first.Checkpoint {
 		t.Errorf("stored checkpoint = %s; want %s", got, first.Checkpoint)
@@ -48,13 +55,14 @@ func TestRunCutShortResumes(t *testing.T) {
 
 	r.api.SetFaults(localavepoint.Faults{})
 	second := r.mustInvoke(context.Background(), scheduledEvent)
-	if !second.Complete || second.Windows != 6-n || second.Checkpoint != stamp(day0.Add(6*time.Hour)) {
-		t.Errorf("next run = %+v; want complete, %d windows, checkpoint %s", second, 6-n, stamp(day0.Add(6*time.Hour)))
+	end := day0.Add(total * time.Hour)
+	if !second.Complete || second.Windows != total-n || second.Checkpoint != stamp(end) {
+		t.Errorf("next run = %+v; want complete, %d windows, checkpoint %s", second, total-n, stamp(end))
 	}
-	if all := append(first.Objects, second.Objects...); !slices.Equal(all, wantKeys(r, windows(day0, day0.Add(6*time.Hour), time.Hour))) {
+	if all := append(first.Objects, second.Objects...); !slices.Equal(all, wantKeys(r, windows(day0, end, time.Hour))) {
 		t.Errorf("objects of both runs = %v; want each window once", all)
 	}
-	r.checkWindows(day0, day0.Add(6*time.Hour))
+	r.checkWindows(day0, end)
 }
 
 func TestShortTimeoutStillMakesProgress(t *testing.T) {
