@@ -338,13 +338,13 @@ func (b *syncBuffer) lines(t *testing.T) []map[string]any {
 	}
 }
 
-// checkUntouched checks that the bucket holds only the checkpoint, at next.
-func (r *rig) checkUntouched(next time.Time) {
+// checkOnlyCheckpoint checks that the bucket holds only the checkpoint, at next.
+func (r *rig) checkOnlyCheckpoint(next time.Time) {
 	r.t.Helper()
 	if keys := r.keys(); len(keys) != 1 || keys[0] != r.cfg.CheckpointKey() {
 		r.t.Errorf("bucket holds %v; want only the checkpoint", keys)
 	}
 	if got, want := r.checkpoint(), next.UTC().Format(time.RFC3339); got != want {
-		r.t.Errorf("checkpoint = %s; want %s unchanged", got, want)
+		r.t.Errorf("checkpoint = %s; want %s", got, want)
 	}
 }

@@ -29,7 +29,7 @@ func TestFirstRunWithoutStartTime(t *testing.T) {
 		if res.Windows != 0 || res.Checkpoint != "2024-10-10T00:30:00Z" || !res.Complete {
 			t.Errorf("run = %+v; want no window and the checkpoint at START_TIME", res)
 		}
-		r.checkUntouched(day0.Add(30 * time.Minute))
+		r.checkOnlyCheckpoint(day0.Add(30 * time.Minute))
 		r.now = day0.Add(2*time.Hour + 5*time.Minute)
 		if res := r.mustInvoke(ctx, `{}`); res.Windows != 2 || res.Checkpoint != stamp(day0.Add(2*time.Hour)) {
 			t.Errorf("next run = %+v; want the windows from 00:00", res)
@@ -53,4 +53,18 @@ func TestFiltersAreSent(t *testing.T) {
 	if want == 0 || want == r.api.Count(day0, day0.Add(2*time.Hour)) || res.Records != want {
 		t.Errorf("result = %+v with %d filtered records; want a proper subset, all stored", res, want)
 	}
+}
+
+func TestWindowWithoutRecordsStoresNoObject(t *testing.T) {
+	t.Parallel()
+	env := startAWS(t)
+	api := pagesServer(t, `{"nextLink":null,"data":[]}`)
+	r := newRig(t, env, localavepoint.Config{}, map[string]string{"AUDIT_API_URL": api.URL})
+	r.setCheckpoint(day0)
+	r.now = day0.Add(2*time.Hour + 5*time.Minute)
+	res := r.mustInvoke(context.Background(), scheduledEvent)
+	if res.Windows != 2 || res.Records != 0 || len(res.Objects) != 0 || res.Checkpoint != stamp(day0.Add(2*time.Hour)) {
+		t.Errorf("result = %+v; want 2 windows, no object, the checkpoint past both", res)
+	}
+	r.checkOnlyCheckpoint(day0.Add(2 * time.Hour))
 }
