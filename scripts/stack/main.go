@@ -4,6 +4,7 @@
 //	go run ./scripts/stack seed      credentials, refresher config, bucket; writes .demo/env.json
 //	go run ./scripts/stack invoke refresher events/refresher-scheduled.json
 //	go run ./scripts/stack status    what is running, as .demo/stack.json records it
+//	eval "$(go run ./scripts/stack env)"   points the AWS CLI and SDKs at the stack's moto_server
 //	go run ./scripts/stack stop      stops what start started; nothing to do is fine
 //
 // invoke builds the function for this host and runs it through the Lambda
@@ -33,6 +34,7 @@ commands:
   seed   [-days N]
   invoke [-sam|-harness] <refresher|auditpull> <event.json>
   status
+  env    (eval "$(go run ./scripts/stack env)"; then e.g. aws s3 ls s3://tokenrelay-local-audit --recursive)
   stop
 `
 
@@ -75,6 +77,15 @@ func run(ctx context.Context, dir, cmd string, args []string) error {
 			return err
 		}
 		return printJSON(s)
+	case "env":
+		s, err := localstack.Load(dir)
+		if err != nil {
+			return err
+		}
+		for _, kv := range s.AWSEnv() {
+			fmt.Println("export " + kv)
+		}
+		return nil
 	case "stop":
 		stopped, err := localstack.StopDir(dir)
 		if err == nil && !stopped {
