@@ -17,6 +17,7 @@ type Event struct {
 
 // Range is a backfill's [Start, End).
 type Range struct {
+	// Start and End are the event's start_time and end_time, in UTC.
 	Start, End time.Time
 }
 
