@@ -8,13 +8,16 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/tokenrelay/tokenrelay/internal/archive"
 	"github.com/tokenrelay/tokenrelay/internal/auditapi"
@@ -173,6 +176,48 @@ func awsFaults(t *testing.T, e *awsEnv) {
 	pullSurvives("window object's answer lost",
 		awsfault.Rule{Op: "s3.PutObject", First: 1, Lost: true, Fault: awsfault.S3InternalError,
 			When: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, ".jsonl.gz") }})
+
+	t.Run("corrupt checkpoint is an error, never a reset", func(t *testing.T) {
+		e.fresh()
+		r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 20, PageSize: 10}, 2)
+		key := r.prefix + "_checkpoint.json"
+		if _, err := e.directS3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(r.bucket), Key: aws.String(key),
+			Body: strings.NewReader(`{"next_start_time": "not a time"`)}); err != nil {
+			t.Fatal(err)
+		}
+		w := newWitness(t)
+		res, _, err := r.run(t, w, r.puller(t, w, nil), 20*time.Second)
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Fatalf("got %+v, %v; want an error naming %s", res, err, key)
+		}
+		out, err := e.directS3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(r.bucket), Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer out.Body.Close()
+		if b, _ := io.ReadAll(out.Body); string(b) != `{"next_start_time": "not a time"` {
+			t.Errorf("checkpoint rewritten to %s; want it left for an operator", b)
+		}
+		if n := r.ap.Stats().AuditRequests; n != 0 {
+			t.Errorf("got %d audit requests; want none before the checkpoint is understood", n)
+		}
+	})
+	t.Run("token parameter missing", func(t *testing.T) {
+		e.fresh()
+		r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 20, PageSize: 10}, 2)
+		r.param = "/tokens/never-written-" + randHex(4)
+		w := newWitness(t)
+		res, _, err := r.run(t, w, r.puller(t, w, nil), 20*time.Second)
+		if err == nil || !strings.Contains(err.Error(), r.param) {
+			t.Fatalf("got %+v, %v; want an error naming %s", res, err, r.param)
+		}
+		if n := r.ap.Stats().AuditRequests; n != 0 {
+			t.Errorf("got %d audit requests; want none without a token", n)
+		}
+		if _, found := r.checkpoint(t); found {
+			t.Errorf("got a checkpoint; want none")
+		}
+	})
 
 	t.Run("s3 fails mid-upload", func(t *testing.T) { s3MidUpload(t, e) })
 	t.Run("s3 fails on the checkpoint write", func(t *testing.T) { s3CheckpointWrite(t, e) })
