@@ -38,9 +38,16 @@
 //
 // A window's object is committed only once every page was read and
 // written; any failure aborts it, so nothing partial is stored under its
-// key (an earlier object there stays), and the checkpoint stays where it
-// was. The invocation then fails with an error naming the window and the
-// cause.
+// key (an earlier object there stays), and the checkpoint stays at the end
+// of the last window stored. The invocation then fails with an error naming
+// the window and the cause.
+//
+// # The lag metric
+//
+// Every scheduled run that knows its checkpoint, failed or not, writes
+// CheckpointLagSeconds (now − checkpoint; namespace TokenRelay, dimension
+// FunctionName) as a CloudWatch embedded-metric-format line to
+// Puller.Metrics, which the template's CheckpointLagAlarm watches.
 //
 // # The deadline
 //
