@@ -46,7 +46,8 @@ type StepError struct {
 	// Step names it: tools, build, start, seed, refresher, refresher-again,
 	// auditpull, summary, check or stop.
 	Step string
-	Err  error
+	// Err is why.
+	Err error
 }
 
 func (e *StepError) Error() string { return "step " + e.Step + " failed: " + e.Err.Error() }

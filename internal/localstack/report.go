@@ -19,6 +19,7 @@ import (
 
 // Report is what the demo did and what it left in the stack.
 type Report struct {
+	// MotoURL and AvePointURL are the services' URLs.
 	MotoURL, AvePointURL string
 	// Dir is the stack's directory (logs, env.json).
 	Dir string
@@ -37,6 +38,7 @@ type Report struct {
 
 // Token is a refresher target's stored token, read back from SSM.
 type Token struct {
+	// Target is the refresher target that wrote it.
 	Target Target
 	// Type is the parameter's type (SecureString).
 	Type  string

@@ -50,13 +50,15 @@ type Seeded struct {
 
 // Target is one refresher target of the stack.
 type Target struct {
+	// Name, SecretID, AuthMethod, Scope and Parameter are its fields in the
+	// refresher config (name, secret_id, auth_method, scope, parameter_name).
 	Name       string `json:"name"`
 	SecretID   string `json:"secret_id"`
 	AuthMethod string `json:"auth_method"`
-	// Credential says what the secret holds, for people.
-	Credential string `json:"credential"`
 	Scope      string `json:"scope"`
 	Parameter  string `json:"parameter_name"`
+	// Credential says what the secret holds, for people.
+	Credential string `json:"credential"`
 }
 
 // SeedConfig says what to seed.
