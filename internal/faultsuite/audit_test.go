@@ -94,6 +94,12 @@ func auditFaults(t *testing.T, e *awsEnv) {
 				t.Errorf("got %d audit requests; want 6 (the retry policy's attempts)", n)
 			}
 		}, "503")
+	failing("429 with a Retry-After past the deadline", localavepoint.Faults{ThrottleEvery: 1, RetryAfter: 10 * time.Minute}, 5*time.Second,
+		func(t *testing.T, r *pullRig) {
+			if n := r.ap.Stats().AuditRequests; n != 1 {
+				t.Errorf("got %d audit requests; want 1 (no wait that cannot end before the deadline)", n)
+			}
+		}, "429")
 	failing("timeouts", localavepoint.Faults{PageDelay: 3 * time.Second}, 200*time.Millisecond, nil, "Timeout")
 	failing("page that is not JSON", localavepoint.Faults{NotJSONPage: 2}, 5*time.Second,
 		func(t *testing.T, r *pullRig) {
