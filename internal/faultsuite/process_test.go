@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
+	"github.com/tokenrelay/tokenrelay/internal/awsfault"
+	"github.com/tokenrelay/tokenrelay/internal/checkpoint"
 	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/runtimeapi"
 	"github.com/tokenrelay/tokenrelay/internal/testenv"
@@ -31,6 +34,7 @@ func processFaults(t *testing.T, e *awsEnv) {
 	bootstrap := testenv.GoBuild(t, "./functions/auditpull", t.TempDir())
 	t.Run("killed mid-run and run again", func(t *testing.T) { killedMidRun(t, e, bootstrap) })
 	t.Run("two pulls at once", func(t *testing.T) { twoAtOnce(t, e, bootstrap) })
+	t.Run("two pulls at once in one process, checkpoint answers lost", func(t *testing.T) { twoInProcess(t, e) })
 	t.Run("refresher bootstrap on every token endpoint failure", func(t *testing.T) { refresherBootstrap(t, e) })
 }
 
@@ -265,4 +269,47 @@ func twoAtOnce(t *testing.T, e *awsEnv, bootstrap string) {
 	cp, _ := r.checkpoint(t)
 	end := ranTo(t, cp.Format(time.RFC3339))
 	r.assertComplete(t, end)
+}
+
+// twoInProcess runs two Pullers at once in goroutines on one bucket and prefix, with every third
+// checkpoint write's answer lost (the SDK retries a conditional write that took effect): the
+// checkpoint never moves backwards, the only failure allowed is the checkpoint's refusal to move
+// back (checkpoint.AheadError), and every record lands once per window.
+func twoInProcess(t *testing.T, e *awsEnv) {
+	e.fresh()
+	r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 20, PageSize: 10}, 24)
+	e.proxy.Add(awsfault.Rule{Op: "s3.PutObject", Every: 3, Lost: true, Fault: awsfault.S3InternalError,
+		When: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "_checkpoint.json") }})
+	o := observe(t, r, nil)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		w := newWitness(t)
+		p := r.puller(t, w, nil)
+		wg.Go(func() { _, _, errs[i] = r.run(t, w, p, 60*time.Second) })
+	}
+	wg.Wait()
+	o.finish(t)
+	ok := 0
+	for i, err := range errs {
+		var ahead *checkpoint.AheadError
+		switch {
+		case err == nil:
+			ok++
+		case errors.As(err, &ahead):
+			t.Logf("run %d stopped: %v", i, err)
+		default:
+			t.Errorf("run %d: %v; want success or an AheadError", i, err)
+		}
+	}
+	if ok == 0 {
+		t.Errorf("no run succeeded")
+	}
+	if n := e.proxy.Injected("s3.PutObject"); n == 0 {
+		t.Errorf("no checkpoint answer was lost; the test proves less than it says")
+	}
+	if cp, _ := r.checkpoint(t); !cp.Equal(r.end) {
+		t.Errorf("got checkpoint %v; want %v", cp, r.end)
+	}
+	r.assertComplete(t, r.end)
 }
