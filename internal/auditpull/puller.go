@@ -55,6 +55,12 @@ type Puller struct {
 // errOutOfTime ends the work of a run whose deadline is near.
 var errOutOfTime = errors.New("auditpull: the invocation's deadline is near")
 
+// errOvertaken ends a scheduled run whose checkpoint write found another run's checkpoint already
+// at or past its own: that run is pulling the same windows, so this one stops, without error.
+// Reserved concurrency 1 prevents this in the stack; a second stack or a local run on the same
+// bucket and prefix can still cause it.
+var errOvertaken = errors.New("auditpull: another run is ahead of this one")
+
 // Run performs one invocation.
 func (p *Puller) Run(ctx context.Context, ev Event) (Result, error) {
 	if ev.Backfill != nil {
@@ -104,7 +110,12 @@ func (p *Puller) scheduled(ctx context.Context) (Result, error) {
 	}
 	err = p.pull(ctx, append(rescan, due...), &res, func(ctx context.Context, w window.Window) error {
 		if w.End.After(next) {
-			if err := store.Advance(ctx, w.End); err != nil {
+			var ahead *checkpoint.AheadError
+			if err := store.Advance(ctx, w.End); errors.As(err, &ahead) {
+				next = ahead.Stored
+				res.Checkpoint = stamp(next)
+				return fmt.Errorf("%w: %w", errOvertaken, err)
+			} else if err != nil {
 				return err
 			}
 			next = w.End
@@ -168,15 +179,18 @@ func (p *Puller) pull(ctx context.Context, ws []window.Window, res *Result, stor
 		}
 		took := time.Since(began)
 		slowest = max(slowest, took)
-		if stored != nil {
-			if err := stored(ctx, w); err != nil {
-				return fmt.Errorf("auditpull: window %s: stored, but the checkpoint: %w", w, err)
-			}
-		}
 		res.Windows++
 		res.Records += out.records
 		if out.key != "" {
 			res.Objects = append(res.Objects, out.key)
+		}
+		if stored != nil {
+			if err := stored(ctx, w); errors.Is(err, errOvertaken) {
+				p.log().WarnContext(ctx, "another run is ahead; stopping", "window", w.String(), "error", err.Error())
+				return nil
+			} else if err != nil {
+				return fmt.Errorf("auditpull: window %s: stored, but the checkpoint: %w", w, err)
+			}
 		}
 		p.log().InfoContext(ctx, "window pulled", "window", w.String(), "key", out.key, "records", out.records,
 			"duplicates", out.duplicates, "pages", out.pages, "duration_ms", took.Milliseconds(), "checkpoint", res.Checkpoint)
