@@ -14,7 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Assertion timing (PLAN decision): iat and nbf a minute in the past so a
+// Assertion timing: iat and nbf a minute in the past so a
 // host clock slightly ahead of the server's is tolerated, exp five minutes
 // ahead, well inside IdentityServer's accepted window.
 const (
