@@ -63,10 +63,11 @@ func CheckURL(raw string) (*url.URL, error) {
 }
 
 // IsLoopback reports whether host (without port) is localhost, in
-// 127.0.0.0/8 or ::1.
+// 127.0.0.0/8 or ::1. Names under .localhost are not: Go's resolver sends
+// them to DNS like any other name, so they could resolve off the machine.
 func IsLoopback(host string) bool {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if host == "localhost" {
 		return true
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))

@@ -47,7 +47,7 @@ func TestCheckURL(t *testing.T) {
 func TestIsLoopback(t *testing.T) {
 	t.Parallel()
 	for host, want := range map[string]bool{
-		"localhost": true, "LOCALHOST.": true, "a.localhost": true, "127.0.0.1": true, "127.9.9.9": true,
+		"localhost": true, "LOCALHOST.": true, "a.localhost": false, "127.0.0.1": true, "127.9.9.9": true,
 		"::1": true, "[::1]": true, "10.0.0.1": false, "example.com": false, "localhost.example.com": false, "": false,
 	} {
 		if got := IsLoopback(host); got != want {

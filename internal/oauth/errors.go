@@ -42,6 +42,10 @@ type RetrieveError struct {
 	Body string
 	// NotJSON is true when the body was not a JSON object.
 	NotJSON bool
+	// BodyLength is the size of a body that is not quoted: a 2xx body that is
+	// not a JSON object may hold a token in another encoding
+	// (access_token=…&token_type=…), so none of it is shown.
+	BodyLength int
 	// RetryAfterDelay is the server's Retry-After, 0 when absent.
 	RetryAfterDelay time.Duration
 }
@@ -65,9 +69,12 @@ func (e *RetrieveError) Error() string {
 		if ct == "" {
 			ct = "none"
 		}
-		if e.Body == "" {
+		switch {
+		case e.Body == "" && e.BodyLength > 0:
+			fmt.Fprintf(&b, " with a body of %d bytes that is not a JSON object (Content-Type %s; not shown, it may hold a token)", e.BodyLength, ct)
+		case e.Body == "":
 			fmt.Fprintf(&b, " with an empty body (Content-Type %s)", ct)
-		} else {
+		default:
 			fmt.Fprintf(&b, " with a body that is not a JSON object (Content-Type %s): %q", ct, e.Body)
 		}
 	case e.Body != "":
@@ -86,6 +93,27 @@ func (e *RetrieveError) Temporary() bool {
 
 // RetryAfter is the wait the server asked for, 0 when none.
 func (e *RetrieveError) RetryAfter() time.Duration { return e.RetryAfterDelay }
+
+// tokenNames are the response members that carry a credential; an excerpt of a body stops at
+// the first of them, whatever the body's encoding.
+var tokenNames = []string{"access_token", "refresh_token", "id_token", "assertion", "client_secret"}
+
+// cutAtToken returns body up to the first (case-insensitive) mention of a member in tokenNames,
+// marked as cut, so that an excerpt of an error body never carries a token the redaction of
+// known values could not recognise.
+func cutAtToken(body string) string {
+	lower := strings.ToLower(body)
+	cut := -1
+	for _, name := range tokenNames {
+		if i := strings.Index(lower, name); i >= 0 && (cut < 0 || i < cut) {
+			cut = i
+		}
+	}
+	if cut < 0 {
+		return body
+	}
+	return body[:cut] + redacted
+}
 
 // redact replaces every occurrence of each secret in s, in the forms a
 // server could echo it: as is, form-url-encoded and JSON-escaped.

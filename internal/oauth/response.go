@@ -61,8 +61,13 @@ func parseResponse(status int, h http.Header, body []byte, now time.Time, defaul
 		if e.ErrorCode = clean(code, maxErrorCode, secrets...); e.ErrorCode != "" {
 			desc, _ := jsonString(fields["error_description"])
 			e.ErrorDescription = clean(desc, maxDescription, secrets...)
+		} else if trimmed := bytes.TrimSpace(body); status >= 200 && status <= 299 && !bytes.HasPrefix(trimmed, []byte("<")) {
+			// A success status with a body that is not an OAuth response may still carry the
+			// token (form-encoded, bare, or JSON with a syntax error): it is never quoted. An
+			// HTML page (a login or proxy page) is, up to any mention of a token member.
+			e.BodyLength = len(trimmed)
 		} else {
-			e.Body = clean(string(body), maxSnippet, secrets...)
+			e.Body = clean(cutAtToken(string(body)), maxSnippet, secrets...)
 		}
 		return e
 	}
