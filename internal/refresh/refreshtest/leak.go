@@ -1,7 +1,10 @@
 package refreshtest
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -30,8 +33,8 @@ func Leaks(text string, secrets []string) []string {
 		if s == "" {
 			continue
 		}
-		if strings.Contains(text, s) {
-			out = append(out, fmt.Sprintf("secret #%d (%d bytes)", i, len(s)))
+		if form := encodedIn(text, s); form != "" {
+			out = append(out, fmt.Sprintf("secret #%d (%d bytes, %s)", i, len(s), form))
 			continue
 		}
 		body := flatten(pemBody(s))
@@ -46,6 +49,27 @@ func Leaks(text string, secrets []string) []string {
 		}
 	}
 	return out
+}
+
+// encodedIn returns the form in which text holds s, as is or as a server, a logger or an HTTP
+// client could re-encode it, or "" when it holds none.
+func encodedIn(text, s string) string {
+	forms := []struct{ name, value string }{
+		{"as is", s},
+		{"form-encoded", url.QueryEscape(s)},
+		{"path-escaped", url.PathEscape(s)},
+		{"base64", base64.StdEncoding.EncodeToString([]byte(s))},
+		{"base64url", base64.RawURLEncoding.EncodeToString([]byte(s))},
+	}
+	if j, err := json.Marshal(s); err == nil {
+		forms = append(forms, struct{ name, value string }{"JSON-escaped", string(j[1 : len(j)-1])})
+	}
+	for _, f := range forms {
+		if strings.Contains(text, f.value) {
+			return f.name
+		}
+	}
+	return ""
 }
 
 // pemBody returns the base64 text of a PEM block, without its BEGIN and END

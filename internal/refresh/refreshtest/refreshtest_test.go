@@ -2,6 +2,7 @@ package refreshtest
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -26,9 +27,12 @@ func TestLeaks(t *testing.T) {
 		{"JSON-escaped PEM", string(escaped), true},
 		{"piece of the PFX", "x" + k.PFX[100:160] + "x", true},
 		{"PFX password", "password " + k.PFXPassword, true},
+		{"form-encoded secret", "body client_secret=s%2Be%3Dc%3Ar%25et", true},
+		{"Basic of the secret", "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("s+e=c:r%et")), true},
+		{"JSON-escaped secret", `{"x":"q\u003cw"}`, true},
 	}
 	for _, tt := range tests {
-		got := Leaks(tt.text, append([]string{"s3cr3t-value"}, k.Sensitive()...))
+		got := Leaks(tt.text, append([]string{"s3cr3t-value", "s+e=c:r%et", "q<w"}, k.Sensitive()...))
 		if (len(got) > 0) != tt.want {
 			t.Errorf("%s: got leaks %v; want leak %v", tt.name, got, tt.want)
 		}
