@@ -2,11 +2,14 @@ package auditpull_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tokenrelay/tokenrelay/internal/auditapi"
+	"github.com/tokenrelay/tokenrelay/internal/auditpull"
 	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
 )
 
@@ -79,4 +82,60 @@ func TestShortTimeoutStillMakesProgress(t *testing.T) {
 	if res.Windows == 0 || res.Checkpoint == stamp(day0) {
 		t.Errorf("result = %+v; want at least one window pulled", res)
 	}
+}
+
+func TestRetryAfterPastTheDeadlineEndsTheRunIncomplete(t *testing.T) {
+	t.Parallel()
+	env := startAWS(t)
+	r := newRig(t, env, localavepoint.Config{Seed: 4, RecordsPerHour: 30, PageSize: 10}, nil)
+	r.setCheckpoint(day0)
+	r.api.SetFaults(localavepoint.Faults{ThrottleEvery: 1, RetryAfter: 10 * time.Minute})
+	r.now = day0.Add(3 * time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := r.invoke(ctx, scheduledEvent)
+	if err != nil {
+		t.Fatalf("got error %v; want a run that stops for lack of time, without error", err)
+	}
+	if res.Complete || res.Windows != 0 || len(res.Objects) != 0 || res.Checkpoint != stamp(day0) {
+		t.Errorf("result = %+v; want incomplete, no window, checkpoint %s", res, stamp(day0))
+	}
+	if n := r.api.Stats().AuditRequests; n != 1 {
+		t.Errorf("got %d audit requests; want 1 (no wait that cannot end in time)", n)
+	}
+	r.checkOnlyCheckpoint(day0)
+	if !strings.Contains(r.logs.String(), "window cut short by the deadline") {
+		t.Errorf("the run did not report a window cut short: %s", r.logs.String())
+	}
+}
+
+// shortQueries gives each query a deadline of its own, well before the run's.
+type shortQueries struct {
+	api     auditpull.PagesAPI
+	timeout time.Duration
+}
+
+func (s shortQueries) Pages(ctx context.Context, q auditapi.Query, fn func([]json.RawMessage) error) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.api.Pages(ctx, q, fn)
+}
+
+// TestRetryPastAnotherDeadlineFails: a retry that gives up on a deadline
+// shorter than the run's is a failure, not a lack of the run's time.
+func TestRetryPastAnotherDeadlineFails(t *testing.T) {
+	t.Parallel()
+	env := startAWS(t)
+	r := newRig(t, env, localavepoint.Config{Seed: 4, RecordsPerHour: 30, PageSize: 10}, nil)
+	r.puller.API = shortQueries{api: r.puller.API, timeout: 2 * time.Second}
+	r.setCheckpoint(day0)
+	r.api.SetFaults(localavepoint.Faults{ThrottleEvery: 1, RetryAfter: 10 * time.Second})
+	r.now = day0.Add(3 * time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := r.invoke(ctx, scheduledEvent)
+	if err == nil || !strings.Contains(err.Error(), "429") || !strings.Contains(err.Error(), "would pass the deadline") {
+		t.Fatalf("got error %v; want the 429 whose Retry-After passes the query's own deadline", err)
+	}
+	r.checkOnlyCheckpoint(day0)
 }

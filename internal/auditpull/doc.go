@@ -57,7 +57,9 @@
 // is likely to take as long. It keeps Puller.Cleanup (2 s by default) back
 // at the end to abort a window the deadline cut, and return. Both shrink
 // to a quarter and a tenth of the time the run had when it began, so that
-// a short function timeout still makes progress. Either way the result
+// a short function timeout still makes progress. A retry that gives up
+// because its next wait (a Retry-After or a backoff) would reach into the
+// cleanup time counts as a window the deadline cut. Either way the result
 // says "complete": false and the invocation succeeds; the next run resumes
 // from the checkpoint.
 package auditpull

@@ -12,6 +12,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/archive"
 	"github.com/tokenrelay/tokenrelay/internal/auditapi"
 	"github.com/tokenrelay/tokenrelay/internal/checkpoint"
+	"github.com/tokenrelay/tokenrelay/internal/retry"
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
 
@@ -171,8 +172,9 @@ func (p *Puller) pull(ctx context.Context, ws []window.Window, res *Result, stor
 		began := time.Now()
 		out, err := p.window(work, w, sc)
 		if err != nil {
-			if errors.Is(context.Cause(work), errOutOfTime) && ctx.Err() == nil {
-				p.log().WarnContext(ctx, "window cut short by the deadline; nothing stored for it", "window", w.String())
+			if outOfTime(work, err) && ctx.Err() == nil {
+				p.log().WarnContext(ctx, "window cut short by the deadline; nothing stored for it", "window", w.String(),
+					"error", err.Error())
 				return nil
 			}
 			return err
@@ -197,6 +199,21 @@ func (p *Puller) pull(ctx context.Context, ws []window.Window, res *Result, stor
 	}
 	res.Complete = true
 	return nil
+}
+
+// outOfTime reports whether err ended a window because the run's time is
+// short: the work context reached its deadline, or a retry gave up because
+// its next wait would pass that deadline (not an earlier one of its own).
+func outOfTime(work context.Context, err error) bool {
+	if errors.Is(context.Cause(work), errOutOfTime) {
+		return true
+	}
+	var de *retry.DeadlineError
+	if !errors.As(err, &de) {
+		return false
+	}
+	deadline, ok := work.Deadline()
+	return ok && !de.Deadline.Before(deadline)
 }
 
 func (p *Puller) publishLag(ctx context.Context, next time.Time) {

@@ -94,12 +94,31 @@ func auditFaults(t *testing.T, e *awsEnv) {
 				t.Errorf("got %d audit requests; want 6 (the retry policy's attempts)", n)
 			}
 		}, "503")
-	failing("429 with a Retry-After past the deadline", localavepoint.Faults{ThrottleEvery: 1, RetryAfter: 10 * time.Minute}, 5*time.Second,
-		func(t *testing.T, r *pullRig) {
-			if n := r.ap.Stats().AuditRequests; n != 1 {
-				t.Errorf("got %d audit requests; want 1 (no wait that cannot end before the deadline)", n)
-			}
-		}, "429")
+	t.Run("429 with a Retry-After past the deadline", func(t *testing.T) {
+		// Not a failure: the run is out of time. It stops incomplete, storing nothing for the
+		// window, and the next run pulls it.
+		e.fresh()
+		w := newWitness(t)
+		r := newPullRig(t, e, lcfg, 2)
+		r.ap.SetFaults(localavepoint.Faults{ThrottleEvery: 1, RetryAfter: 10 * time.Minute})
+		res, took, err := r.run(t, w, r.puller(t, w, r.api(t, 5*time.Second)), deadline)
+		if err != nil || res.Complete || res.Windows != 0 || len(res.Objects) != 0 {
+			t.Fatalf("got %+v, %v; want an incomplete run of no window, without error", res, err)
+		}
+		if took > time.Second {
+			t.Errorf("took %v; want no wait that cannot end before the deadline", took)
+		}
+		if n := r.ap.Stats().AuditRequests; n != 1 {
+			t.Errorf("got %d audit requests; want 1 (no wait that cannot end before the deadline)", n)
+		}
+		if cp, found := r.checkpoint(t); found {
+			t.Errorf("got checkpoint %v; want none, as before the run", cp)
+		}
+		if lines := r.object(t, window.Window{Start: r.start, End: r.start.Add(time.Hour)}); lines != nil {
+			t.Errorf("got an object of %d lines for the window; want none", len(lines))
+		}
+		r.assertNoMultipart(t)
+	})
 	failing("timeouts", localavepoint.Faults{PageDelay: 3 * time.Second}, 200*time.Millisecond, nil, "Timeout")
 	failing("page that is not JSON", localavepoint.Faults{NotJSONPage: 2}, 5*time.Second,
 		func(t *testing.T, r *pullRig) {

@@ -5,6 +5,10 @@
 // A failure is retryable when errors.As finds an error with a Temporary() bool
 // method that returns true (the convention of golang.org/x/oauth2/google).
 // Such an error may also say how long to wait with RetryAfter() time.Duration.
+//
+// Giving up because the next wait would pass the deadline is a *DeadlineError,
+// which matches ErrDeadline and context.DeadlineExceeded, so that a caller can
+// tell a lack of time from a failure.
 package retry
 
 import (
@@ -36,10 +40,42 @@ type temporary interface{ Temporary() bool }
 
 type retryAfter interface{ RetryAfter() time.Duration }
 
+// ErrDeadline is matched (errors.Is) by the *DeadlineError of a Do that gave
+// up because its next wait would pass ctx's deadline.
+var ErrDeadline = errors.New("retry: the next wait would pass the deadline")
+
+// DeadlineError is the error of a Do that gave up, before ctx's deadline,
+// because its next wait would pass that deadline. It matches ErrDeadline and
+// context.DeadlineExceeded, and unwraps to the last error.
+type DeadlineError struct {
+	// Attempts is the number of calls made.
+	Attempts int
+	// Wait is the wait that would have passed Deadline.
+	Wait time.Duration
+	// Deadline is ctx's deadline.
+	Deadline time.Time
+	// Err is the last error.
+	Err error
+}
+
+// Error names the attempts, the wait and the last error.
+func (e *DeadlineError) Error() string {
+	return fmt.Sprintf("retry: gave up after %d attempts, next wait %s would pass the deadline: %v",
+		e.Attempts, e.Wait.Round(time.Millisecond), e.Err)
+}
+
+// Unwrap returns the last error.
+func (e *DeadlineError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrDeadline or context.DeadlineExceeded.
+func (e *DeadlineError) Is(target error) bool {
+	return target == ErrDeadline || target == context.DeadlineExceeded
+}
+
 // Do calls fn until it succeeds, fails with an error that is not retryable,
-// runs out of attempts, or would have to wait past ctx's deadline. A
-// non-retryable error is returned as it is; giving up on a retryable one
-// wraps the last error, so errors.As still reaches it.
+// runs out of attempts, or would have to wait past ctx's deadline (a
+// *DeadlineError). A non-retryable error is returned as it is; giving up on a
+// retryable one wraps the last error, so errors.As still reaches it.
 func (p Policy) Do(ctx context.Context, fn func(ctx context.Context) error) error {
 	attempts := p.Attempts
 	if attempts <= 0 {
@@ -65,7 +101,7 @@ func (p Policy) Do(ctx context.Context, fn func(ctx context.Context) error) erro
 			wait = ra.RetryAfter()
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return fmt.Errorf("retry: gave up after %d attempts, next wait %s would pass the deadline: %w", n, wait.Round(time.Millisecond), err)
+			return &DeadlineError{Attempts: n, Wait: wait, Deadline: deadline, Err: err}
 		}
 		if serr := p.sleep(ctx, wait); serr != nil {
 			return fmt.Errorf("retry: interrupted after %d attempts: %w; last error: %w", n, serr, err)

@@ -99,6 +99,32 @@ func TestDoStopsBeforeDeadline(t *testing.T) {
 	if !errors.As(err, &fe) {
 		t.Errorf("errors.As(%v, fakeErr) = false; want true", err)
 	}
+	if !errors.Is(err, ErrDeadline) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("errors.Is(%v, ErrDeadline / context.DeadlineExceeded) = false; want true", err)
+	}
+	var de *DeadlineError
+	if want, _ := ctx.Deadline(); !errors.As(err, &de) || !de.Deadline.Equal(want) || de.Wait != 5*time.Second || de.Attempts != 1 {
+		t.Errorf("got %#v; want a *DeadlineError of 1 attempt, wait 5s, deadline %v", de, want)
+	}
+	if want := "retry: gave up after 1 attempts, next wait 5s would pass the deadline: fake"; err.Error() != want {
+		t.Errorf("got error %q; want %q", err, want)
+	}
+}
+
+// TestDoOtherFailuresAreNotDeadline: giving up for any other reason is no lack of time.
+func TestDoOtherFailuresAreNotDeadline(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	for name, fn := range map[string]func(context.Context) error{
+		"attempts exhausted": func(context.Context) error { return fakeErr{temp: true} },
+		"permanent":          func(context.Context) error { return fakeErr{} },
+	} {
+		err := Policy{Attempts: 2, Sleep: (&recorder{}).sleep}.Do(ctx, fn)
+		if err == nil || errors.Is(err, ErrDeadline) || errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: got %v; want an error that is not ErrDeadline", name, err)
+		}
+	}
 }
 
 func TestDoCancelledWhileWaiting(t *testing.T) {
