@@ -7,11 +7,13 @@
 //
 // # A run
 //
-// A scheduled run pulls again the windows that ended within RESCAN before
-// the checkpoint (to catch late records; the checkpoint does not move for
-// them), then every due window from the checkpoint (or START_TIME, or 24
-// hours before the first run) whose end is at least LAG in the past,
-// advancing the checkpoint after each. A backfill event
+// A scheduled run pulls every due window from the checkpoint (or
+// START_TIME, or 24 hours before the first run) whose end is at least LAG
+// in the past, advancing the checkpoint after each, then, with the time
+// left, pulls again the windows that ended within RESCAN before the
+// checkpoint it started from (to catch late records; the checkpoint does
+// not move for them), so that a long RESCAN never holds the checkpoint
+// back. A backfill event
 // {"start_time": "…", "end_time": "…"} pulls the windows covering that
 // range, at most MAX_BACKFILL long, and leaves the checkpoint alone.
 //

@@ -116,9 +116,10 @@ func TestRescanCatchesLateRecords(t *testing.T) {
 	}
 	r.now = day0.Add(7*time.Hour + 5*time.Minute)
 	res := r.mustInvoke(ctx, scheduledEvent)
-	// Windows 03-06 again, then 06-07 for the first time; 02-03 ended
+	// Window 06-07 for the first time, then 03-06 again; 02-03 ended
 	// exactly RESCAN before the checkpoint, so its late records wait.
-	ws := windows(day0.Add(3*time.Hour), day0.Add(7*time.Hour), time.Hour)
+	ws := append(windows(day0.Add(6*time.Hour), day0.Add(7*time.Hour), time.Hour),
+		windows(day0.Add(3*time.Hour), day0.Add(6*time.Hour), time.Hour)...)
 	if res.Windows != 4 || !slices.Equal(res.Objects, wantKeys(r, ws)) || res.Checkpoint != stamp(day0.Add(7*time.Hour)) {
 		t.Errorf("rescan run = %+v; want the objects of %v and checkpoint %s", res, ws, stamp(day0.Add(7*time.Hour)))
 	}
@@ -128,6 +129,31 @@ func TestRescanCatchesLateRecords(t *testing.T) {
 		t.Errorf("window %s outside RESCAN has %d lines; want its 40 first ones", w2, len(lines))
 	}
 	checkLagMetric(t, r, day0.Add(7*time.Hour))
+}
+
+// TestDueWindowsBeforeRescan: a run too short for its RESCAN windows still
+// pulls the due ones first and advances the checkpoint.
+func TestDueWindowsBeforeRescan(t *testing.T) {
+	t.Parallel()
+	env := startAWS(t)
+	r := newRig(t, env, localavepoint.Config{Seed: 5, RecordsPerHour: 10, PageSize: 20},
+		map[string]string{"RESCAN": "12h"})
+	r.puller.MinMargin, r.puller.Cleanup = time.Millisecond, 100*time.Millisecond
+	r.setCheckpoint(day0.Add(12 * time.Hour))
+	// A page takes 200 ms: the run has time for the due window, not for all 12 rescan ones.
+	r.api.SetFaults(localavepoint.Faults{PageDelay: 200 * time.Millisecond})
+	r.now = day0.Add(13*time.Hour + 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	res := r.mustInvoke(ctx, scheduledEvent)
+	due := window.At(day0.Add(12*time.Hour), time.Hour)
+	if res.Complete || len(res.Objects) < 1 || res.Objects[0] != due.Key(r.cfg.Prefix) || res.Checkpoint != stamp(due.End) {
+		t.Fatalf("result = %+v; want incomplete, the due window %s first and the checkpoint past it", res, due)
+	}
+	if got := r.checkpoint(); got != stamp(due.End) {
+		t.Errorf("stored checkpoint = %s; want %s", got, stamp(due.End))
+	}
+	r.checkWindow(due, r.api.Records(due.Start, due.End))
 }
 
 func TestSurvivesThrottlingAndServerErrors(t *testing.T) {

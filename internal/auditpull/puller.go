@@ -70,8 +70,9 @@ func (p *Puller) Run(ctx context.Context, ev Event) (Result, error) {
 	return p.scheduled(ctx)
 }
 
-// scheduled pulls the rescan windows, then the due ones, advancing the
-// checkpoint after each due window.
+// scheduled pulls the due windows, advancing the checkpoint after each, then
+// the rescan ones with the time left, so that a long RESCAN never holds the
+// checkpoint back.
 func (p *Puller) scheduled(ctx context.Context) (Result, error) {
 	store := p.store()
 	cp, found, err := store.Load(ctx)
@@ -109,7 +110,7 @@ func (p *Puller) scheduled(ctx context.Context) (Result, error) {
 		next = from
 		res.Checkpoint = stamp(from)
 	}
-	err = p.pull(ctx, append(rescan, due...), &res, func(ctx context.Context, w window.Window) error {
+	err = p.pull(ctx, append(due, rescan...), &res, func(ctx context.Context, w window.Window) error {
 		if w.End.After(next) {
 			var ahead *checkpoint.AheadError
 			if err := store.Advance(ctx, w.End); errors.As(err, &ahead) {
