@@ -64,6 +64,11 @@ type Target struct {
 	// Name identifies the target in events, results and logs (JSON "name"):
 	// unique, ^[A-Za-z0-9._-]{1,64}$. An expanded instance is "{name}.{instance}".
 	Name string
+	// Group is the name before expansion of a target that lists instances, so
+	// that an event naming it selects every instance: Name is then
+	// "{Group}.{instance}". It is empty for a target without instances, whose
+	// dotted Name is no group.
+	Group string
 	// SecretID is the Secrets Manager secret name or ARN holding the client
 	// credentials (JSON "secret_id").
 	SecretID string

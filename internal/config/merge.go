@@ -99,6 +99,7 @@ func (d draft) build(inst string) Target {
 		KMSKeyID:          d.value(fieldKMSKeyID, inst),
 	}
 	if inst != "" {
+		t.Group = t.Name
 		t.Name += "." + inst
 	}
 	if t.BasicAuthEncoding == "" {

@@ -196,7 +196,7 @@ func TestParseInstances(t *testing.T) {
 	}
 	mk := func(inst string) Target {
 		return Target{
-			Name: "acronis." + inst, SecretID: "acronis/" + inst, ParameterName: "/tokens/acronis/" + inst,
+			Name: "acronis." + inst, Group: "acronis", SecretID: "acronis/" + inst, ParameterName: "/tokens/acronis/" + inst,
 			TokenURL: "https://" + inst + "-cloud.acronis.com/bc/idp/token", AuthMethod: "client_secret_basic",
 			BasicAuthEncoding: "form", Scope: "scope:" + inst,
 			Params:        map[string]string{"audience": "https://" + inst + ".example.com", "fixed": "f"},

@@ -113,7 +113,7 @@ func BenchmarkRefreshCPU(b *testing.B) {
 			runtime.ReadMemStats(&before)
 			for b.Loop() {
 				for range batch {
-					if o := r.refreshTarget(ctx, target, false); o.err != nil || !o.refreshed {
+					if o := r.refreshTarget(ctx, ctx, target, false); o.err != nil || !o.refreshed {
 						b.Fatalf("refresh: %v", o.err)
 					}
 					store.values["/a"] = jsonValueAt(time.Minute, "audit.read.all")

@@ -8,7 +8,7 @@
 //
 // A target's stored value is read first. It is left alone (skipped) when it is
 // fresh: a JSON value whose expires_at is more than refresh_before away, whose
-// scope is the configured one and which is stored in the configured
+// scope holds every configured scope and which is stored in the configured
 // value_format; a raw value judged the same way by its JWT exp. A raw value
 // without exp, a missing value and an unreadable one are refreshed. With
 // force, every selected target is refreshed.
@@ -21,8 +21,21 @@
 // # Scope comparison
 //
 // Scopes are compared as sets of space-separated names, so a server that
-// reorders them does not cause a refresh at every run. A target configured
-// without scope accepts whatever scope the server granted by default.
+// reorders them does not cause a refresh at every run. The stored scope is the
+// granted one; it is fresh when it holds every configured scope, so a server
+// that grants more than asked (Keycloak adds "profile email") does not cause
+// one either. A target configured without scope accepts whatever scope the
+// server granted by default.
+//
+// # Deadline
+//
+// A run keeps back, before the invocation's deadline, the time to write the
+// tokens obtained and answer: two seconds, or a quarter of the time left when
+// the run starts if that is less. At that cut-off the work of every target
+// but its write ends: a target still waiting for a slot fails "deadline near:
+// not started", one still reading or asking for a token fails "deadline near:
+// timed out", so that the result and the error name them rather than the
+// invocation ending in a Lambda timeout.
 //
 // # Isolation and results
 //

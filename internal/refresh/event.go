@@ -95,8 +95,11 @@ func eventProblem(err error) string {
 	return "not a JSON object"
 }
 
-// selectTargets returns the targets ev asks for, in configuration order.
-// Names that match no target are an error naming all of them.
+// selectTargets returns the targets ev asks for, in configuration order. A
+// name selects the target of that name, else every instance of the target
+// that listed instances under that name (config.Target.Group): a dotted name
+// of a target without instances is no group. Names that match no target are
+// an error naming all of them.
 func selectTargets(targets []config.Target, ev Event) ([]config.Target, error) {
 	if len(ev.Targets) == 0 {
 		return targets, nil
@@ -106,7 +109,7 @@ func selectTargets(targets []config.Target, ev Event) ([]config.Target, error) {
 	for _, name := range ev.Targets {
 		found := false
 		for i, t := range targets {
-			if t.Name == name || strings.HasPrefix(t.Name, name+".") && !hasTarget(targets, name) {
+			if t.Name == name || t.Group != "" && t.Group == name && !hasTarget(targets, name) {
 				want[i], found = true, true
 			}
 		}

@@ -8,12 +8,14 @@ import (
 	"testing"
 )
 
-// selectionDoc has a plain target, an instance group and a target named like
-// an instance group's prefix.
+// selectionDoc has plain targets, an instance group, and two plain targets
+// whose dotted names share a prefix, "bkp", that names no target nor group.
 const selectionDoc = `{"targets":[
 	{"name":"aos","secret_id":"s1","token_url":"https://idp.example.com/token","parameter_name":"/aos"},
 	{"name":"acronis","instances":["eu8","us5"],"secret_id":"acr/{instance}","token_url":"https://{instance}.example.com/bc/idp/token","parameter_name":"/acr/{instance}"},
-	{"name":"virtana","secret_id":"s3","token_url":"https://v.example.com/token","parameter_name":"/virtana"}]}`
+	{"name":"virtana","secret_id":"s3","token_url":"https://v.example.com/token","parameter_name":"/virtana"},
+	{"name":"bkp.audit","secret_id":"s4","token_url":"https://b.example.com/token","parameter_name":"/bkp/audit"},
+	{"name":"bkp.backup","secret_id":"s5","token_url":"https://b.example.com/token","parameter_name":"/bkp/backup"}]}`
 
 func TestSelection(t *testing.T) {
 	t.Parallel()
@@ -21,7 +23,7 @@ func TestSelection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := `{"refreshed":["aos","acronis.eu8","acronis.us5","virtana"],"skipped":[],"failed":[]}`
+	all := `{"refreshed":["aos","acronis.eu8","acronis.us5","virtana","bkp.audit","bkp.backup"],"skipped":[],"failed":[]}`
 	tests := []struct {
 		name, event, want, wantErr string
 	}{
@@ -36,6 +38,9 @@ func TestSelection(t *testing.T) {
 		{name: "one instance", event: `{"targets":["acronis.us5"]}`, want: `{"refreshed":["acronis.us5"],"skipped":[],"failed":[]}`},
 		{name: "instance group", event: `{"targets":["acronis"]}`, want: `{"refreshed":["acronis.eu8","acronis.us5"],"skipped":[],"failed":[]}`},
 		{name: "unknown targets named", event: `{"targets":["aos","nope","acr"]}`, wantErr: `refresh: invalid event: unknown target "nope", "acr"`},
+		{name: "prefix of plain dotted targets", event: `{"targets":["bkp"]}`, wantErr: `refresh: invalid event: unknown target "bkp"`},
+		{name: "prefix of an instance name", event: `{"targets":["acronis.us"]}`, wantErr: `refresh: invalid event: unknown target "acronis.us"`},
+		{name: "plain dotted target", event: `{"targets":["bkp.audit"]}`, want: `{"refreshed":["bkp.audit"],"skipped":[],"failed":[]}`},
 		{name: "typo target", event: `{"target":["aos"]}`, wantErr: `refresh: invalid event: unknown field "target"`},
 		{name: "typo force", event: `{"forse":true}`, wantErr: `refresh: invalid event: unknown field "forse"`},
 		{name: "targets not a list", event: `{"targets":"aos"}`, wantErr: `refresh: invalid event: "targets" must be a list of target names`},

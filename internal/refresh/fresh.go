@@ -36,8 +36,8 @@ func judge(t config.Target, stored string, found bool, now time.Time) freshness 
 		f.reason = "stored token expires within refresh_before"
 	case string(format) != valueFormat(t):
 		f.reason = "stored value_format differs"
-	case format == paramstore.FormatJSON && !sameScope(v.Scope, t.Scope):
-		f.reason = "stored scope differs"
+	case format == paramstore.FormatJSON && !coversScope(v.Scope, t.Scope):
+		f.reason = "stored scope lacks a configured scope"
 	default:
 		f.fresh = true
 	}
@@ -58,15 +58,18 @@ func valueFormat(t config.Target) string {
 	return config.ValueFormatJSON
 }
 
-// sameScope compares space-separated scopes as sets. An unconfigured scope
-// accepts any stored one: the server chose it.
-func sameScope(stored, configured string) bool {
-	want := strings.Fields(configured)
-	if len(want) == 0 {
-		return true
-	}
+// coversScope reports whether the stored scope holds every configured one.
+// Scopes are space-separated names compared as sets, so order and repeats do
+// not matter. The stored scope is the granted one, and servers may grant more
+// than asked (Keycloak adds its default "profile email"): extra scopes are
+// accepted, or such a value would never be fresh and every run would ask for
+// a token. An unconfigured scope accepts any stored one: the server chose it.
+func coversScope(stored, configured string) bool {
 	got := strings.Fields(stored)
-	slices.Sort(want)
-	slices.Sort(got)
-	return slices.Equal(slices.Compact(got), slices.Compact(want))
+	for _, s := range strings.Fields(configured) {
+		if !slices.Contains(got, s) {
+			return false
+		}
+	}
+	return true
 }

@@ -29,6 +29,8 @@ func TestFreshness(t *testing.T) {
 		{name: "json scope differs", stored: ptr(jsonValueAt(2*time.Hour, "read")), target: `"scope":"read write"`, want: "refreshed"},
 		{name: "json scope missing from value", stored: ptr(jsonValueAt(2*time.Hour, "")), target: `"scope":"read"`, want: "refreshed"},
 		{name: "json scope in another order", stored: ptr(jsonValueAt(2*time.Hour, "write read")), target: `"scope":"read write"`, want: "skipped"},
+		{name: "json granted scope adds defaults", stored: ptr(jsonValueAt(2*time.Hour, "profile read email")), target: `"scope":"read"`, want: "skipped"},
+		{name: "json granted scope lacks a configured one", stored: ptr(jsonValueAt(2*time.Hour, "profile read email")), target: `"scope":"read write"`, want: "refreshed"},
 		{name: "json server-chosen scope, none configured", stored: ptr(jsonValueAt(2*time.Hour, "audit.read.all")), want: "skipped"},
 		{name: "json stored, raw configured", stored: ptr(jsonValueAt(2*time.Hour, "")), target: `"value_format":"raw"`, want: "refreshed"},
 		{name: "raw JWT fresh", stored: ptr(unsignedJWT(fxNow.Add(2 * time.Hour))), target: `"value_format":"raw","scope":"read"`, want: "skipped"},
@@ -111,7 +113,7 @@ func TestForceRefreshesFreshTokens(t *testing.T) {
 	}
 }
 
-func TestSameScope(t *testing.T) {
+func TestCoversScope(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		stored, configured string
@@ -121,14 +123,17 @@ func TestSameScope(t *testing.T) {
 		{"a b", "b a", true},
 		{"a  b", "a b", true},
 		{"a", "a b", false},
-		{"a b c", "a b", false},
+		{"a b c", "a b", true},
+		{"profile email audit.read.all", "audit.read.all", true},
+		{"a c", "a b", false},
+		{"a a", "a b", false},
 		{"", "a", false},
 		{"x", "", true},
 		{"", "", true},
 	}
 	for _, tt := range tests {
-		if got := sameScope(tt.stored, tt.configured); got != tt.want {
-			t.Errorf("sameScope(%q, %q) = %v; want %v", tt.stored, tt.configured, got, tt.want)
+		if got := coversScope(tt.stored, tt.configured); got != tt.want {
+			t.Errorf("coversScope(%q, %q) = %v; want %v", tt.stored, tt.configured, got, tt.want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package refresh
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -81,7 +82,9 @@ func (r *Refresher) Run(ctx context.Context, event []byte) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	outcomes := r.runAll(ctx, targets, ev.Force)
+	work, cancel := workContext(ctx, start)
+	defer cancel()
+	outcomes := r.runAll(ctx, work, targets, ev.Force)
 	res := &Result{Refreshed: []string{}, Skipped: []string{}, Failed: []Failure{}}
 	for _, o := range outcomes {
 		switch {
@@ -103,27 +106,90 @@ func (r *Refresher) Run(ctx context.Context, event []byte) (*Result, error) {
 }
 
 // runAll refreshes targets, at most r.concurrency() at once, and returns
-// their outcomes in the targets' order.
-func (r *Refresher) runAll(ctx context.Context, targets []config.Target, force bool) []outcome {
+// their outcomes in the targets' order. A target still waiting for a slot
+// when work ends fails without starting; ctx is kept for the writes.
+func (r *Refresher) runAll(ctx, work context.Context, targets []config.Target, force bool) []outcome {
 	outcomes := make([]outcome, len(targets))
 	slots := make(chan struct{}, r.concurrency())
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		wg.Go(func() {
+			fail := func() {
+				outcomes[i] = outcome{target: t.Name, err: &targetError{target: t.Name, step: "wait for a slot", err: notStarted(work)}}
+				r.logOutcome(ctx, outcomes[i])
+			}
 			select {
 			case slots <- struct{}{}:
-			case <-ctx.Done():
-				outcomes[i] = outcome{target: t.Name, err: &targetError{target: t.Name, step: "wait for a slot", err: ctx.Err()}}
-				r.logOutcome(ctx, outcomes[i])
+			case <-work.Done():
+				fail()
 				return
 			}
 			defer func() { <-slots }()
-			outcomes[i] = r.refreshTarget(ctx, t, force)
+			// select picks at random when a slot and the cut-off are both
+			// ready.
+			if work.Err() != nil {
+				fail()
+				return
+			}
+			outcomes[i] = r.refreshTarget(ctx, work, t, force)
 			r.logOutcome(ctx, outcomes[i])
 		})
 	}
 	wg.Wait()
 	return outcomes
+}
+
+// writeReserve is the most time kept back, before the invocation's deadline,
+// to write the tokens obtained and answer.
+const writeReserve = 2 * time.Second
+
+// Why a target fails when the run's cut-off comes.
+var (
+	// errDeadlineNear is the cause of work's end at the cut-off.
+	errDeadlineNear = errors.New("deadline near")
+	// errNotStarted fails a target the cut-off found waiting for a slot.
+	errNotStarted = fmt.Errorf("%w: not started", errDeadlineNear)
+	// errTimedOut fails a target the cut-off found running.
+	errTimedOut = fmt.Errorf("%w: timed out", errDeadlineNear)
+)
+
+// cutoff is when a run that starts at start, with the invocation's deadline,
+// stops the targets' work: deadline − min(writeReserve, a quarter of the time
+// left at start). A short invocation keeps a proportionate reserve rather
+// than none.
+func cutoff(deadline, start time.Time) time.Time {
+	return deadline.Add(-min(writeReserve, deadline.Sub(start)/4))
+}
+
+// workContext bounds everything a target does but its write: the slot wait,
+// the stored-value and secret reads, discovery and the token request. It ends
+// at the cut-off, with cause errDeadlineNear, so that slow steps end as the
+// targets' failures, with time left to write the tokens already obtained and
+// report, rather than as a Lambda timeout that loses every target's result.
+func workContext(ctx context.Context, start time.Time) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadlineCause(ctx, cutoff(deadline, start), errDeadlineNear)
+}
+
+// notStarted is why a target that did not start failed: errNotStarted at
+// the cut-off, else why work ended (the invocation was cancelled).
+func notStarted(work context.Context) error {
+	if cause := context.Cause(work); !errors.Is(cause, errDeadlineNear) {
+		return cause
+	}
+	return errNotStarted
+}
+
+// timedOut returns a step's error err, saying errTimedOut first when the
+// step ran into the cut-off.
+func timedOut(work context.Context, err error) error {
+	if !errors.Is(context.Cause(work), errDeadlineNear) || !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errTimedOut, err)
 }
 
 // logOutcome writes one record for a target; never the token.

@@ -273,24 +273,112 @@ func TestCancelledContextFailsEveryTarget(t *testing.T) {
 	}
 }
 
-func TestTokenContextKeepsTimeToWrite(t *testing.T) {
+func TestCutoff(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	deadline := fxNow.Add(time.Hour)
+	tests := []struct {
+		name    string
+		left    time.Duration // at the run's start
+		reserve time.Duration
+	}{
+		{"long invocation keeps writeReserve", 15 * time.Minute, writeReserve},
+		{"exactly four reserves", 4 * writeReserve, writeReserve},
+		{"short invocation keeps a quarter", 3 * time.Second, 750 * time.Millisecond},
+		{"very short invocation keeps a quarter", 400 * time.Millisecond, 100 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := deadline.Sub(cutoff(deadline, deadline.Add(-tt.left))); got != tt.reserve {
+			t.Errorf("%s: got reserve %v; want %v", tt.name, got, tt.reserve)
+		}
+	}
+}
+
+// TestHangingTokenEndpointEndsBeforeDeadline runs more targets than slots
+// against a token endpoint that never answers, in a short invocation: the
+// run must end before the deadline, every target failed and named, rather
+// than as a Lambda timeout with no result.
+func TestHangingTokenEndpointEndsBeforeDeadline(t *testing.T) {
+	t.Parallel()
+	const deadline = 3 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
-	tctx, tcancel := tokenContext(ctx)
-	defer tcancel()
-	d1, _ := ctx.Deadline()
-	d2, ok := tctx.Deadline()
-	if !ok || d1.Sub(d2) != writeReserve {
-		t.Errorf("got token deadline %v before the invocation's; want %v", d1.Sub(d2), writeReserve)
+	r := newRefresher(t, manyTargets(3), newStore(nil))
+	r.Concurrency = 1
+	r.Tokens = tokensFn(func(ctx context.Context, req oauth.Request) (*oauth.Token, error) {
+		<-ctx.Done()
+		return nil, fmt.Errorf("oauth: token request: %w", ctx.Err())
+	})
+	start := time.Now()
+	res, err := r.Run(ctx, nil)
+	took := time.Since(start)
+	if ctx.Err() != nil {
+		t.Fatalf("Run returned after %v, at or past the %v deadline; want before it", took, deadline)
 	}
-	short, cancel2 := context.WithTimeout(context.Background(), time.Second)
-	defer cancel2()
-	sctx, scancel := tokenContext(short)
-	defer scancel()
-	if a, _ := short.Deadline(); !func() bool { b, _ := sctx.Deadline(); return a.Equal(b) }() {
-		t.Error("a short deadline was shortened further; want it kept")
+	var failed *FailedError
+	if !errors.As(err, &failed) {
+		t.Fatalf("got error %v; want a *FailedError", err)
 	}
+	if res == nil || len(res.Failed) != 3 || len(res.Refreshed) != 0 || len(res.Skipped) != 0 {
+		t.Fatalf("got result %+v; want all three targets failed", res)
+	}
+	// Which target takes the one slot first is up to the scheduler.
+	var started, waiting int
+	for _, f := range res.Failed {
+		prefix := fmt.Sprintf("refresh: target %q: ", f.Target)
+		switch f.Error {
+		case prefix + "request token: deadline near: timed out: oauth: token request: context deadline exceeded":
+			started++
+		case prefix + "wait for a slot: deadline near: not started":
+			waiting++
+		default:
+			t.Errorf("target %s: got error %q; want it timed out at the cut-off or not started", f.Target, f.Error)
+		}
+		if !strings.Contains(err.Error(), fmt.Sprintf("%q", f.Target)) {
+			t.Errorf("error %q does not name target %s", err, f.Target)
+		}
+	}
+	if started != 1 || waiting != 2 {
+		t.Errorf("got %d targets timed out, %d not started; want 1 and 2", started, waiting)
+	}
+}
+
+// TestWriteAfterCutoff checks that only the work before the write is cut
+// off: a token obtained as the cut-off comes is still written, with the
+// invocation's context.
+func TestWriteAfterCutoff(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	store := &ctxStore{memStore: newStore(nil)}
+	r := newRefresher(t, manyTargets(1), nil)
+	r.Store = store
+	var tokenDeadline time.Time
+	r.Tokens = tokensFn(func(tctx context.Context, req oauth.Request) (*oauth.Token, error) {
+		tokenDeadline, _ = tctx.Deadline()
+		<-tctx.Done() // the token arrives just as the cut-off comes
+		return issue(tctx, req)
+	})
+	res, err := r.Run(ctx, nil)
+	if err != nil || !reflect.DeepEqual(res.Refreshed, []string{"t00"}) {
+		t.Fatalf("got %+v, %v; want t00 refreshed", res, err)
+	}
+	if d, _ := ctx.Deadline(); !tokenDeadline.Before(d) {
+		t.Errorf("got token request deadline %v; want before the invocation's %v", tokenDeadline, d)
+	}
+	if store.putErr != nil {
+		t.Errorf("Put got a done context (%v); want the invocation's", store.putErr)
+	}
+}
+
+// ctxStore is a memStore that records whether Put's context was done.
+type ctxStore struct {
+	*memStore
+	putErr error
+}
+
+func (s *ctxStore) Put(ctx context.Context, name, value, kmsKeyID string) error {
+	s.putErr = ctx.Err()
+	return s.memStore.Put(ctx, name, value, kmsKeyID)
 }
 
 func TestHandle(t *testing.T) {

@@ -54,14 +54,19 @@ func (e *targetError) Error() string {
 func (e *targetError) Unwrap() error { return e.err }
 
 // refreshTarget keeps one target fresh: it reads the stored value and, when
-// it is due or force is set, obtains and writes a new token.
-func (r *Refresher) refreshTarget(ctx context.Context, t config.Target, force bool) outcome {
+// it is due or force is set, obtains and writes a new token. Every step but
+// the write runs in work, which ends at the run's cut-off; the write runs in
+// ctx, so that a token obtained before the cut-off is still stored.
+func (r *Refresher) refreshTarget(ctx, work context.Context, t config.Target, force bool) outcome {
 	out := outcome{target: t.Name}
 	fail := func(step string, err error, secrets ...string) outcome {
-		out.err = &targetError{target: t.Name, step: step, err: err, secrets: secrets}
+		out.err = &targetError{target: t.Name, step: step, err: timedOut(work, err), secrets: secrets}
 		return out
 	}
-	stored, found, err := r.Store.Get(ctx, t.ParameterName)
+	stored, found, err := r.Store.Get(work, t.ParameterName)
+	if err != nil && work.Err() != nil {
+		return fail("read stored value", err)
+	}
 	if err != nil {
 		// An unreadable value is refreshed; a write that fails the same way
 		// will say so.
@@ -78,19 +83,17 @@ func (r *Refresher) refreshTarget(ctx context.Context, t config.Target, force bo
 		out.reason = "forced"
 	}
 
-	creds, err := r.Credentials.Get(ctx, t.SecretID)
+	creds, err := r.Credentials.Get(work, t.SecretID)
 	if err != nil {
 		return fail("get credentials", err)
 	}
-	tctx, cancel := tokenContext(ctx)
-	defer cancel()
-	tokenURL, err := r.tokenURL(tctx, t)
+	tokenURL, err := r.tokenURL(work, t)
 	if err != nil {
 		return fail("find token endpoint", err, creds.ClientSecret)
 	}
 	req := request(t, creds, tokenURL)
 	out.method, out.tokenURL = req.Method, tokenURL
-	tok, err := r.Tokens.Token(tctx, req)
+	tok, err := r.Tokens.Token(work, req)
 	if err != nil {
 		return fail("request token", err, creds.ClientSecret)
 	}
@@ -109,21 +112,6 @@ func (r *Refresher) refreshTarget(ctx context.Context, t config.Target, force bo
 	}
 	out.refreshed, out.expiresAt = true, tok.Expiry
 	return out
-}
-
-// writeReserve is the time kept back from the token request, before the
-// invocation's deadline, to write the token and answer.
-const writeReserve = 2 * time.Second
-
-// tokenContext bounds discovery and the token request so that slow retries
-// end as this target's failure, with time left to report it, rather than as
-// a Lambda timeout that loses every target's result.
-func tokenContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	deadline, ok := ctx.Deadline()
-	if !ok || time.Until(deadline) <= 2*writeReserve {
-		return context.WithCancel(ctx)
-	}
-	return context.WithDeadline(ctx, deadline.Add(-writeReserve))
 }
 
 // tokenURL returns the target's token endpoint: token_url, or the issuer's
