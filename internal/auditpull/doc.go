@@ -7,13 +7,15 @@
 //
 // # A run
 //
-// A scheduled run pulls every due window from the checkpoint (or
-// START_TIME, or 24 hours before the first run) whose end is at least LAG
-// in the past, advancing the checkpoint after each, then, with the time
-// left, pulls again the windows that ended within RESCAN before the
-// checkpoint it started from (to catch late records; the checkpoint does
-// not move for them), so that a long RESCAN never holds the checkpoint
-// back. A backfill event
+// A scheduled run pulls every due window from the checkpoint whose end is
+// at least LAG in the past, advancing the checkpoint after each; then, with
+// the time left, it pulls again the windows that ended within RESCAN before
+// the checkpoint it started from (to catch late records; the checkpoint
+// does not move for them), so that a long RESCAN never holds the
+// checkpoint back. Without a checkpoint, a run starts at START_TIME, or at
+// the window holding the time 24 hours before it, which it stores as the
+// checkpoint before pulling, so that a first run that fails or is cut
+// short does not move the start. A backfill event
 // {"start_time": "…", "end_time": "…"} pulls the windows covering that
 // range, at most MAX_BACKFILL long, and leaves the checkpoint alone.
 //

@@ -88,7 +88,7 @@ func (p *Puller) scheduled(ctx context.Context) (Result, error) {
 	case !p.Config.StartTime.IsZero():
 		from = p.Config.StartTime
 	default:
-		from = now.Add(-FirstRunLookback)
+		from = window.Align(now.Add(-FirstRunLookback), p.Config.Window)
 	}
 	due := window.Due(from, now, p.Config.Window, p.Config.Lag)
 	p.log().InfoContext(ctx, "scheduled run", "checkpoint", stamp(cp.NextStartTime), "from", stamp(from),
@@ -102,8 +102,10 @@ func (p *Puller) scheduled(ctx context.Context) (Result, error) {
 			p.publishLag(ctx, next)
 		}
 	}()
-	if !found && len(due) == 0 {
-		// Pin the start, so that a later run does not recompute it from its own clock.
+	if !found && (len(due) == 0 || p.Config.StartTime.IsZero()) {
+		// Pin the start before pulling, so that a later run does not recompute it from its own
+		// clock: without START_TIME, after a first run that failed or was cut short, it would
+		// start later, and the hours in between would never be pulled.
 		if err := store.Advance(ctx, from); err != nil {
 			return res, fmt.Errorf("auditpull: %w", err)
 		}

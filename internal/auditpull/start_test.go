@@ -37,6 +37,29 @@ func TestFirstRunWithoutStartTime(t *testing.T) {
 	})
 }
 
+// TestFailedFirstRunKeepsItsStart: without START_TIME, a first run that
+// fails still pins where it started, so the next run starts there too.
+func TestFailedFirstRunKeepsItsStart(t *testing.T) {
+	t.Parallel()
+	env := startAWS(t)
+	r := newRig(t, env, localavepoint.Config{Seed: 12, RecordsPerHour: 3, PageSize: 10}, nil)
+	ctx := context.Background()
+	r.api.SetFaults(localavepoint.Faults{NotJSONPage: 1})
+	r.now = day0.Add(24*time.Hour + 15*time.Minute) // the first window is 00:00-01:00
+	if _, err := r.invoke(ctx, scheduledEvent); err == nil || !strings.Contains(err.Error(), "window "+stamp(day0)+"/") {
+		t.Fatalf("first run error = %v; want it to fail on the window from %s", err, stamp(day0))
+	}
+	r.checkOnlyCheckpoint(day0)
+
+	r.api.SetFaults(localavepoint.Faults{})
+	r.now = r.now.Add(3 * time.Hour)
+	res := r.mustInvoke(ctx, scheduledEvent)
+	if res.Windows != 27 || !res.Complete || res.Checkpoint != stamp(day0.Add(27*time.Hour)) {
+		t.Errorf("second run = %+v; want the 27 windows from %s", res, stamp(day0))
+	}
+	r.checkWindows(day0, day0.Add(27*time.Hour))
+}
+
 func TestFiltersAreSent(t *testing.T) {
 	t.Parallel()
 	env := startAWS(t)
