@@ -189,7 +189,7 @@ func (r *tokenRig) assertFailedIntact(t *testing.T, res *refresh.Result, err err
 // the target and says why.
 func tokenEndpointFaults(t *testing.T, e *awsEnv) {
 	rig := newTokenRig(t, e)
-	const deadline = 5 * time.Second // the token request gets deadline − 2s (refresh.writeReserve)
+	const deadline = 5 * time.Second // targets stop at the refresher's cut-off, deadline − min(2s, a quarter of the time left)
 	fail := func(name string, h http.HandlerFunc, want ...string) {
 		t.Run(name, func(t *testing.T) {
 			w := newWitness(t)
