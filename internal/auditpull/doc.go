@@ -51,7 +51,9 @@
 // Every scheduled run that knows its checkpoint, failed or not, writes
 // CheckpointLagSeconds (now − checkpoint; namespace TokenRelay, dimension
 // FunctionName) as a CloudWatch embedded-metric-format line to
-// Puller.Metrics, which the template's CheckpointLagAlarm watches.
+// Puller.Metrics, which the template's CheckpointLagAlarm watches. The
+// line is an INFO log record to Lambda: with an application log level of
+// WARN or above Lambda drops it, and the alarm fires for want of data.
 //
 // # The deadline
 //

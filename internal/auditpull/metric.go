@@ -15,9 +15,14 @@ const (
 // writeLag writes CheckpointLagSeconds (now − checkpoint) as one line of the
 // CloudWatch embedded metric format
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html),
-// with the dimension FunctionName when it is known. It bypasses the logger
-// so that no log level can drop it: the alarm treats a missing value as a
-// stalled checkpoint.
+// with the dimension FunctionName when it is known. It bypasses the logger,
+// so that the function's own LOG_LEVEL cannot drop it, and carries the keys
+// of a log record ("level": "INFO", "message", "timestamp"). Lambda's
+// log-level filtering still applies: with JSON logs and an application log
+// level of WARN or above, Lambda drops the line (a line without a level
+// would count as INFO too), and the alarm, which treats a missing value as
+// a stalled checkpoint, fires. The application log level must stay INFO or
+// lower.
 func writeLag(w io.Writer, function string, now, checkpoint time.Time) error {
 	type metric struct {
 		Name string `json:"Name"`
@@ -28,7 +33,12 @@ func writeLag(w io.Writer, function string, now, checkpoint time.Time) error {
 		Dimensions [][]string `json:"Dimensions"`
 		Metrics    []metric   `json:"Metrics"`
 	}
-	line := map[string]any{MetricLag: max(0, now.Sub(checkpoint).Seconds())}
+	line := map[string]any{
+		"level":     "INFO",
+		"message":   "metric " + MetricLag,
+		"timestamp": now.UTC().Format(time.RFC3339Nano),
+		MetricLag:   max(0, now.Sub(checkpoint).Seconds()),
+	}
 	dims := [][]string{}
 	if function != "" {
 		dims = [][]string{{"FunctionName"}}

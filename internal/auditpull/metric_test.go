@@ -16,9 +16,9 @@ func TestWriteLag(t *testing.T) {
 		want           string
 	}{
 		{"with the function", "auditpull", now.Add(-7 * time.Minute),
-			`{"CheckpointLagSeconds":420,"FunctionName":"auditpull","_aws":{"Timestamp":1728547620000,"CloudWatchMetrics":[{"Namespace":"TokenRelay","Dimensions":[["FunctionName"]],"Metrics":[{"Name":"CheckpointLagSeconds","Unit":"Seconds"}]}]}}`},
+			`{"level":"INFO","message":"metric CheckpointLagSeconds","timestamp":"2024-10-10T08:07:00Z","CheckpointLagSeconds":420,"FunctionName":"auditpull","_aws":{"Timestamp":1728547620000,"CloudWatchMetrics":[{"Namespace":"TokenRelay","Dimensions":[["FunctionName"]],"Metrics":[{"Name":"CheckpointLagSeconds","Unit":"Seconds"}]}]}}`},
 		{"no function name, checkpoint ahead", "", now.Add(time.Minute),
-			`{"CheckpointLagSeconds":0,"_aws":{"Timestamp":1728547620000,"CloudWatchMetrics":[{"Namespace":"TokenRelay","Dimensions":[],"Metrics":[{"Name":"CheckpointLagSeconds","Unit":"Seconds"}]}]}}`},
+			`{"level":"INFO","message":"metric CheckpointLagSeconds","timestamp":"2024-10-10T08:07:00Z","CheckpointLagSeconds":0,"_aws":{"Timestamp":1728547620000,"CloudWatchMetrics":[{"Namespace":"TokenRelay","Dimensions":[],"Metrics":[{"Name":"CheckpointLagSeconds","Unit":"Seconds"}]}]}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
