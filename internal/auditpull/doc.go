@@ -15,7 +15,9 @@
 // checkpoint back. Without a checkpoint, a run starts at START_TIME, or at
 // the window holding the time 24 hours before it, which it stores as the
 // checkpoint before pulling, so that a first run that fails or is cut
-// short does not move the start. A backfill event
+// short does not move the start. A run plans at most window.MaxDue
+// (10,000) due windows, more than it gets through: with more due, it
+// reports "complete": false and the next run goes on. A backfill event
 // {"start_time": "…", "end_time": "…"} pulls the windows covering that
 // range, at most MAX_BACKFILL long, and leaves the checkpoint alone.
 //

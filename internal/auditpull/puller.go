@@ -91,8 +91,11 @@ func (p *Puller) scheduled(ctx context.Context) (Result, error) {
 		from = window.Align(now.Add(-FirstRunLookback), p.Config.Window)
 	}
 	due := window.Due(from, now, p.Config.Window, p.Config.Lag)
+	// Due plans at most window.MaxDue windows: when more are due, this run cannot be complete.
+	capped := len(due) == window.MaxDue &&
+		!window.At(due[len(due)-1].End, p.Config.Window).End.After(now.Add(-p.Config.Lag))
 	p.log().InfoContext(ctx, "scheduled run", "checkpoint", stamp(cp.NextStartTime), "from", stamp(from),
-		"rescan_windows", len(rescan), "due_windows", len(due))
+		"rescan_windows", len(rescan), "due_windows", len(due), "more_due", capped)
 
 	res := emptyResult()
 	res.Checkpoint = stamp(cp.NextStartTime)
@@ -127,6 +130,10 @@ func (p *Puller) scheduled(ctx context.Context) (Result, error) {
 		}
 		return nil
 	})
+	if capped && res.Complete {
+		p.log().WarnContext(ctx, "more windows are due than a run plans; the next run goes on", "windows", window.MaxDue)
+		res.Complete = false
+	}
 	return res, err
 }
 

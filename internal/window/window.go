@@ -65,15 +65,22 @@ func At(t time.Time, size time.Duration) Window {
 	return Window{Start: start, End: start.Add(size)}
 }
 
+// MaxDue caps the windows Due returns: 10,000 is more than one run gets
+// through (each window is at least an API call and a checkpoint write), and
+// bounds the memory of a far-behind checkpoint (a 1m WINDOW ten years back
+// would otherwise be 5 million windows).
+const MaxDue = 10000
+
 // Due returns the consecutive windows from the one holding from whose End
-// is at or before now−lag, oldest first; none when size ≤ 0.
+// is at or before now−lag, oldest first, at most MaxDue of them; none when
+// size ≤ 0.
 func Due(from, now time.Time, size, lag time.Duration) []Window {
 	if size <= 0 {
 		return nil
 	}
 	limit := now.Add(-lag)
 	var ws []Window
-	for w := At(from, size); !w.End.After(limit); w = w.next() {
+	for w := At(from, size); len(ws) < MaxDue && !w.End.After(limit); w = w.next() {
 		ws = append(ws, w)
 	}
 	return ws

@@ -149,6 +149,21 @@ func TestDue(t *testing.T) {
 	}
 }
 
+// TestDueCapped: a checkpoint ten years behind with 1m windows plans
+// MaxDue windows from it, not 5.7 million.
+func TestDueCapped(t *testing.T) {
+	from := utc("2016-01-01T00:00:00Z")
+	got := Due(from, utc("2026-12-01T00:00:00Z"), time.Minute, 5*time.Minute)
+	if len(got) != MaxDue {
+		t.Fatalf("got %d windows; want MaxDue (%d)", len(got), MaxDue)
+	}
+	for i, w := range got {
+		if want := from.Add(time.Duration(i) * time.Minute); !w.Start.Equal(want) || w.End.Sub(w.Start) != time.Minute {
+			t.Fatalf("window %d = %s; want one minute from %s", i, w, want.Format(time.RFC3339))
+		}
+	}
+}
+
 func checkStarts(t *testing.T, got []Window, want []string, size time.Duration) {
 	t.Helper()
 	if len(got) != len(want) {
