@@ -58,8 +58,8 @@ type Client struct {
 
 // Pages requests the records of q page by page and calls fn with each
 // page's records, in order, once per page (also for a page without
-// records). It stops at the first page whose nextLink is null, empty or
-// absent. An error from fn is returned as it is.
+// records). It stops at the first page whose nextLink is null, empty (or
+// only white space) or absent. An error from fn is returned as it is.
 func (c *Client) Pages(ctx context.Context, q Query, fn func(records []json.RawMessage) error) error {
 	first, err := c.firstURL(q)
 	if err != nil {
@@ -87,7 +87,7 @@ func (c *Client) Pages(ctx context.Context, q Query, fn func(records []json.RawM
 		if err := fn(page.Data); err != nil {
 			return err
 		}
-		if page.NextLink == "" {
+		if strings.TrimSpace(page.NextLink) == "" {
 			return nil
 		}
 		u, err := c.resolve(next, page.NextLink)

@@ -75,6 +75,7 @@ func TestPagesStopsAtLastPage(t *testing.T) {
 	for name, body := range map[string]string{
 		"null":        `{"nextLink":null,"data":[{"a":1}]}`,
 		"empty":       `{"nextLink":"","data":[{"a":1}]}`,
+		"white space": `{"nextLink":" \t\r\n ","data":[{"a":1}]}`,
 		"absent":      `{"data":[{"a":1}]}`,
 		"data first":  `{"data":[{"a":1}],"nextLink":null}`,
 		"other names": `{"NextLink":null,"Data":[{"a":1}],"count":1}`,
