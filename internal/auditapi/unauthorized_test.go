@@ -43,6 +43,26 @@ func TestPagesUnauthorized(t *testing.T) {
 			t.Errorf("got waits %v; want none for a 401", sl.all())
 		}
 	})
+	t.Run("one re-read per query", func(t *testing.T) {
+		// Every other request is refused: each query gets its own re-read.
+		var n int
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			if n++; n%2 == 1 {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			writePage(w, "", rec(n))
+		})
+		c, tokens, _ := setup(t, srv)
+		for i := range 2 {
+			if _, err := collect(c, q1); err != nil {
+				t.Fatalf("query %d: Pages error: %v", i+1, err)
+			}
+		}
+		if got := tokens.rereads(); !reflect.DeepEqual(got, []bool{false, true, false, true}) {
+			t.Errorf("got Token calls %v; want [false true false true]", got)
+		}
+	})
 	t.Run("token expires mid-pagination", func(t *testing.T) {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 			skip := r.URL.Query().Get("skipToken")
