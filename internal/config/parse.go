@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/tokenrelay/tokenrelay/internal/jsonvalue"
 )
 
 // nameRE is what a target name must match.
@@ -58,7 +60,7 @@ func (p *parser) document(doc []byte) *Config {
 	}
 	top, ok := members(doc)
 	if !ok {
-		p.add("", "", "the document must be a JSON object, not "+jsonType(doc))
+		p.add("", "", "the document must be a JSON object, not "+jsonvalue.Kind(doc))
 		return nil
 	}
 	var defaultsRaw, targetsRaw json.RawMessage
@@ -83,7 +85,7 @@ func (p *parser) document(doc []byte) *Config {
 	if defaultsRaw != nil {
 		ms, ok := members(defaultsRaw)
 		if !ok {
-			p.add("", "defaults", "must be an object, not "+jsonType(defaultsRaw))
+			p.add("", "defaults", "must be an object, not "+jsonvalue.Kind(defaultsRaw))
 		}
 		defaults = p.spec(ms, "", "defaults.", true)
 	}
@@ -95,7 +97,7 @@ func (p *parser) document(doc []byte) *Config {
 	els, ok := elements(targetsRaw)
 	switch {
 	case !ok:
-		p.add("", "targets", "must be an array of targets, not "+jsonType(targetsRaw))
+		p.add("", "targets", "must be an array of targets, not "+jsonvalue.Kind(targetsRaw))
 		return nil
 	case len(els) == 0:
 		p.add("", "targets", "must list at least one target")
@@ -108,7 +110,7 @@ func (p *parser) document(doc []byte) *Config {
 		label := "targets[" + strconv.Itoa(i) + "]"
 		ms, ok := members(el)
 		if !ok {
-			p.add(label, "", "must be an object, not "+jsonType(el))
+			p.add(label, "", "must be an object, not "+jsonvalue.Kind(el))
 			continue
 		}
 		if name, ok := nameOf(ms); ok {
@@ -124,7 +126,7 @@ func (p *parser) document(doc []byte) *Config {
 func nameOf(ms []member) (string, bool) {
 	for _, m := range ms {
 		if m.key == fieldName {
-			name, ok := stringValue(m.value)
+			name, ok := jsonvalue.String(m.value)
 			return name, ok && nameRE.MatchString(name)
 		}
 	}
@@ -158,9 +160,9 @@ func (p *parser) spec(ms []member, target, prefix string, inDefaults bool) spec 
 		}
 		switch k {
 		case kindString:
-			v, ok := stringValue(m.value)
+			v, ok := jsonvalue.String(m.value)
 			if !ok {
-				p.add(target, field, "must be a string, not "+jsonType(m.value))
+				p.add(target, field, "must be a string, not "+jsonvalue.Kind(m.value))
 				s.bad[m.key] = true
 				continue
 			}
@@ -177,7 +179,7 @@ func (p *parser) spec(ms []member, target, prefix string, inDefaults bool) spec 
 func (p *parser) params(s *spec, raw json.RawMessage, target, field string) {
 	ms, ok := members(raw)
 	if !ok {
-		p.add(target, field, "must be an object of strings, not "+jsonType(raw))
+		p.add(target, field, "must be an object of strings, not "+jsonvalue.Kind(raw))
 		s.bad[fieldParams] = true
 		return
 	}
@@ -188,9 +190,9 @@ func (p *parser) params(s *spec, raw json.RawMessage, target, field string) {
 			p.add(target, field+"."+shortKey(m.key), "duplicate field")
 			continue
 		}
-		v, ok := stringValue(m.value)
+		v, ok := jsonvalue.String(m.value)
 		if !ok {
-			p.add(target, field+"."+shortKey(m.key), "must be a string, not "+jsonType(m.value))
+			p.add(target, field+"."+shortKey(m.key), "must be a string, not "+jsonvalue.Kind(m.value))
 			continue
 		}
 		s.params[m.key] = v
@@ -201,15 +203,15 @@ func (p *parser) params(s *spec, raw json.RawMessage, target, field string) {
 func (p *parser) instances(s *spec, raw json.RawMessage, target, field string) {
 	els, ok := elements(raw)
 	if !ok {
-		p.add(target, field, "must be an array of instance names, not "+jsonType(raw))
+		p.add(target, field, "must be an array of instance names, not "+jsonvalue.Kind(raw))
 		s.bad[fieldInstances] = true
 		return
 	}
 	s.hasInstances = true
 	for i, el := range els {
-		v, ok := stringValue(el)
+		v, ok := jsonvalue.String(el)
 		if !ok {
-			p.add(target, fmt.Sprintf("%s[%d]", field, i), "must be a string, not "+jsonType(el))
+			p.add(target, fmt.Sprintf("%s[%d]", field, i), "must be a string, not "+jsonvalue.Kind(el))
 			s.bad[fieldInstances] = true
 			continue
 		}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/tokenrelay/tokenrelay/internal/jsonvalue"
 )
 
 // Field names of the secret's JSON object.
@@ -35,7 +37,7 @@ func Parse(secretID, secretString string) (Credentials, error) {
 	}
 	trimmed := bytes.TrimSpace([]byte(secretString))
 	if trimmed[0] != '{' {
-		return fail("", "SecretString must be a JSON object, not "+jsonType(trimmed))
+		return fail("", "SecretString must be a JSON object, not "+jsonvalue.Kind(trimmed))
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(trimmed, &obj); err != nil {
@@ -50,7 +52,7 @@ func Parse(secretID, secretString string) (Credentials, error) {
 		}
 		v, ok := stringValue(raw)
 		if !ok {
-			return fail(name, "must be a string, not "+jsonType(raw))
+			return fail(name, "must be a string, not "+jsonvalue.Kind(raw))
 		}
 		fields[name] = v
 	}
@@ -105,38 +107,8 @@ func Parse(secretID, secretString string) (Credentials, error) {
 // stringValue decodes a JSON string; null counts as an empty string; false
 // for any other type.
 func stringValue(raw json.RawMessage) (string, bool) {
-	raw = bytes.TrimSpace(raw)
-	switch {
-	case string(raw) == "null":
+	if string(bytes.TrimSpace(raw)) == "null" {
 		return "", true
-	case len(raw) == 0 || raw[0] != '"':
-		return "", false
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false
-	}
-	return s, true
-}
-
-// jsonType names the JSON type of a valid value without repeating it.
-func jsonType(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	default:
-		return "a number"
-	}
+	return jsonvalue.String(raw)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/jsonvalue"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 )
 
@@ -51,15 +52,15 @@ func parseResponse(status int, h http.Header, body []byte, now time.Time, defaul
 		if status < 200 || status > 299 {
 			e.RetryAfterDelay = retry.ParseRetryAfter(h.Get("Retry-After"), now)
 		}
-		if at, ok := jsonString(fields["access_token"]); ok {
+		if at, ok := jsonvalue.String(fields["access_token"]); ok {
 			secrets = append(secrets, at)
 		}
-		code, _ := jsonString(fields["error"])
+		code, _ := jsonvalue.String(fields["error"])
 		if code == "" && fields["error"] != nil && !isNull(fields["error"]) {
 			code = string(fields["error"])
 		}
 		if e.ErrorCode = clean(code, maxErrorCode, secrets...); e.ErrorCode != "" {
-			desc, _ := jsonString(fields["error_description"])
+			desc, _ := jsonvalue.String(fields["error_description"])
 			e.ErrorDescription = clean(desc, maxDescription, secrets...)
 		} else if trimmed := bytes.TrimSpace(body); status >= 200 && status <= 299 && !bytes.HasPrefix(trimmed, []byte("<")) {
 			// A success status with a body that is not an OAuth response may still carry the
@@ -209,25 +210,13 @@ func jsonObject(body []byte) (map[string]json.RawMessage, bool) {
 
 func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
 
-// jsonString returns raw as a string when it is a JSON string.
-func jsonString(raw json.RawMessage) (string, bool) {
-	if len(raw) == 0 || raw[0] != '"' {
-		return "", false
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false
-	}
-	return s, true
-}
-
 // stringField returns the string field name, "" when absent or null.
 func stringField(fields map[string]json.RawMessage, name string) (string, error) {
 	raw := fields[name]
 	if raw == nil || isNull(raw) {
 		return "", nil
 	}
-	s, ok := jsonString(raw)
+	s, ok := jsonvalue.String(raw)
 	if !ok {
 		return "", fmt.Errorf("%s is not a string", name)
 	}
@@ -240,7 +229,7 @@ func scopeField(raw json.RawMessage) (string, error) {
 	if raw == nil || isNull(raw) {
 		return "", nil
 	}
-	if s, ok := jsonString(raw); ok {
+	if s, ok := jsonvalue.String(raw); ok {
 		return sanitize(s), nil
 	}
 	var list []string
@@ -258,7 +247,7 @@ func numberField(fields map[string]json.RawMessage, name string) (v float64, ok 
 		return 0, false, nil
 	}
 	text := string(raw)
-	if s, isString := jsonString(raw); isString {
+	if s, isString := jsonvalue.String(raw); isString {
 		text = strings.TrimSpace(s)
 	}
 	// JSON number grammar only: no hex, no "Inf", no "NaN", no underscores.

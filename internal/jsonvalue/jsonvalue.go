@@ -1,0 +1,49 @@
+// Package jsonvalue holds the two questions the project's hand-written JSON
+// readers (the refresher's configuration, credential secrets, token
+// responses, audit pages) ask of a raw JSON value (RFC 8259): which type it
+// is, for error messages that must not repeat the value, and what string it
+// holds.
+package jsonvalue
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Kind names the JSON type of raw, a valid JSON value (leading white space
+// allowed): "an object", "an array", "a string", "a boolean", "null", "a
+// number", or "nothing" when raw is empty.
+func Kind(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
+
+// String decodes raw when it is a JSON string; false for any other JSON type,
+// null included, and for invalid input.
+func String(raw []byte) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", false
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
