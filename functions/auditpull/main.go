@@ -19,6 +19,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/auditapi"
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/lambdainit"
 	"github.com/tokenrelay/tokenrelay/internal/logging"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 )
@@ -33,9 +34,7 @@ func main() {
 	cfg, err := auditpull.FromEnv(os.Getenv)
 	awsCfg, awsErr := config.LoadDefaultConfig(context.Background())
 	if err = errors.Join(err, awsErr); err != nil {
-		// Lambda records the exit as a failed init; the log line says why.
-		log.Error("auditpull: cannot start", "error", err.Error())
-		os.Exit(1)
+		lambdainit.Fail(log, err)
 	}
 	s3Client := s3.NewFromConfig(awsCfg)
 	tokens := &auditpull.TokenSource{Params: paramstore.Store{SSM: ssm.NewFromConfig(awsCfg)}, Name: cfg.TokenParameter}

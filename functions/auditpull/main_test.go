@@ -83,4 +83,9 @@ func TestBootstrapRefusesABadConfiguration(t *testing.T) {
 			t.Errorf("init output %q does not say %q", logs.String(), want)
 		}
 	}
+	// The caller sees why, through /runtime/init/error, not a bare exit.
+	if ie.Function == nil || ie.Function.ErrorType != "Runtime.InitError" ||
+		!strings.Contains(ie.Function.ErrorMessage, "BUCKET is required") || !strings.Contains(ie.Function.ErrorMessage, "WINDOW") {
+		t.Errorf("got init error %+v; want Runtime.InitError naming BUCKET and WINDOW", ie.Function)
+	}
 }

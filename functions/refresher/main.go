@@ -15,6 +15,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/lambdainit"
 	"github.com/tokenrelay/tokenrelay/internal/logging"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
@@ -25,11 +26,11 @@ func main() {
 	logger := logging.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
 	concurrency, err := refresh.ParseConcurrency(os.Getenv(refresh.EnvConcurrency))
 	if err != nil {
-		failInit(logger, err)
+		lambdainit.Fail(logger, err)
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
-		failInit(logger, err)
+		lambdainit.Fail(logger, err)
 	}
 	ssmClient := ssm.NewFromConfig(cfg)
 	httpClient := httpclient.New(15 * time.Second)

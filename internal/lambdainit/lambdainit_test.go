@@ -1,4 +1,4 @@
-package main
+package lambdainit
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-func TestReportInitError(t *testing.T) {
+func TestReport(t *testing.T) {
 	t.Parallel()
 	var gotPath, gotType string
 	var got map[string]string
@@ -23,8 +23,8 @@ func TestReportInitError(t *testing.T) {
 	defer srv.Close()
 	api := strings.TrimPrefix(srv.URL, "http://")
 
-	if err := reportInitError(srv.Client(), api, errors.New("refresh: REFRESHER_CONCURRENCY must be a whole number")); err != nil {
-		t.Fatalf("reportInitError: %v", err)
+	if err := report(srv.Client(), api, errors.New("refresh: REFRESHER_CONCURRENCY must be a whole number")); err != nil {
+		t.Fatalf("report: %v", err)
 	}
 	if gotPath != "POST /2018-06-01/runtime/init/error" || gotType != "Runtime.InitError" {
 		t.Errorf("got %s with error type %q; want POST /2018-06-01/runtime/init/error, Runtime.InitError", gotPath, gotType)
@@ -32,7 +32,7 @@ func TestReportInitError(t *testing.T) {
 	if got["errorMessage"] != "refresh: REFRESHER_CONCURRENCY must be a whole number" || got["errorType"] != "Runtime.InitError" {
 		t.Errorf("got body %v; want the error message and type", got)
 	}
-	if err := reportInitError(srv.Client(), "", errors.New("x")); err == nil {
+	if err := report(srv.Client(), "", errors.New("x")); err == nil {
 		t.Error("got no error without AWS_LAMBDA_RUNTIME_API; want one")
 	}
 }
