@@ -2,12 +2,10 @@ package main_test
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
-	"sync"
 	"testing"
 	"time"
 
@@ -124,22 +122,4 @@ func (st *stack) eachLine(t testing.TB, key string, fn func(line []byte)) {
 // backfill is the event of a backfill of [start, end).
 func backfill(start, end time.Time) string {
 	return `{"start_time":"` + start.Format(time.RFC3339) + `","end_time":"` + end.Format(time.RFC3339) + `"}`
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's output goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

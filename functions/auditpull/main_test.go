@@ -28,7 +28,7 @@ func TestBootstrap(t *testing.T) {
 	lag := (now.Sub(hour) + 30*time.Minute).Round(time.Second)
 	st := startStack(t, localavepoint.Config{Seed: 21, RecordsPerHour: 45, PageSize: 20},
 		"START_TIME="+start.Format(time.RFC3339), "LAG="+lag.String(), "PREFIX=aos/")
-	var logs syncBuffer
+	var logs testenv.Buffer
 	r := st.start(t, bootstrap, 30*time.Second, &logs)
 
 	// Scheduled: the three windows from START_TIME that ended LAG ago.
@@ -71,7 +71,7 @@ func TestBootstrap(t *testing.T) {
 func TestBootstrapRefusesABadConfiguration(t *testing.T) {
 	t.Parallel()
 	bootstrap := testenv.GoBuild(t, "./functions/auditpull", t.TempDir())
-	var logs syncBuffer
+	var logs testenv.Buffer
 	_, err := runtimeapi.Start(context.Background(), runtimeapi.Config{Bootstrap: bootstrap,
 		Env: []string{"TOKEN_PARAMETER=/t", "AUDIT_API_URL=us", "WINDOW=2d"}, Stdout: &logs, Stderr: &logs})
 	var ie *runtimeapi.InitError

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/refresh/refreshtest"
 	"github.com/tokenrelay/tokenrelay/internal/testenv"
 )
 
@@ -41,7 +40,7 @@ func BenchmarkBootstrap(b *testing.B) {
 	var firsts []time.Duration
 	for b.Loop() {
 		for range starts {
-			out := &refreshtest.Buffer{}
+			out := &testenv.Buffer{}
 			r, err := start(b, host, env, out)
 			if err != nil {
 				b.Fatalf("start: %v\n%s", err, out)

@@ -19,7 +19,7 @@ import (
 
 // start runs the built bootstrap through the Runtime API harness with env,
 // its output going to out.
-func start(t testing.TB, bootstrap string, env []string, out *refreshtest.Buffer) (*runtimeapi.Runtime, error) {
+func start(t testing.TB, bootstrap string, env []string, out *testenv.Buffer) (*runtimeapi.Runtime, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -54,7 +54,7 @@ func invoke(t *testing.T, r *runtimeapi.Runtime, event string) runtimeapi.Result
 func TestBootstrap(t *testing.T) {
 	w := refreshtest.NewWorld(t)
 	bootstrap := testenv.GoBuild(t, "./functions/refresher", t.TempDir())
-	out := &refreshtest.Buffer{}
+	out := &testenv.Buffer{}
 	env := append(testenv.AWSEnv(w.AWS.Endpoint),
 		"REFRESHER_CONFIG_PARAMETER="+refreshtest.ConfigParameter,
 		"REFRESHER_CONCURRENCY=3",
@@ -149,7 +149,7 @@ func TestBootstrapInitErrors(t *testing.T) {
 	bootstrap := testenv.GoBuild(t, "./functions/refresher", t.TempDir())
 	base := testenv.AWSEnv("http://127.0.0.1:1")
 	for _, value := range []string{"0", "eight", "1000"} {
-		out := &refreshtest.Buffer{}
+		out := &testenv.Buffer{}
 		_, err := start(t, bootstrap, append(slices.Clone(base), "REFRESHER_CONCURRENCY="+value), out)
 		var initErr *runtimeapi.InitError
 		if !errors.As(err, &initErr) || initErr.Function == nil ||
@@ -159,7 +159,7 @@ func TestBootstrapInitErrors(t *testing.T) {
 		out.WaitFor(t, `"message":"init failed"`, 1)
 	}
 
-	out := &refreshtest.Buffer{}
+	out := &testenv.Buffer{}
 	r, err := start(t, bootstrap, base, out)
 	if err != nil {
 		t.Fatalf("start without configuration: %v", err)

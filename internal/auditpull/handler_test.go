@@ -31,7 +31,7 @@ func TestHandlerThroughTheLambdaRuntime(t *testing.T) {
 		t.Errorf("result = %s, %v; want %v", out, err, want)
 	}
 	var windowLogs int
-	for _, l := range r.logs.lines(t) {
+	for _, l := range r.logs.Lines(t) {
 		if l["requestId"] != "req-42" {
 			t.Errorf("log line without the request id: %v", l)
 		}

@@ -8,9 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -63,8 +61,8 @@ type rig struct {
 	puller  *auditpull.Puller
 	handler *auditpull.Handler
 	cfg     auditpull.Config
-	logs    *syncBuffer
-	metrics *syncBuffer
+	logs    *testenv.Buffer
+	metrics *testenv.Buffer
 	now     time.Time
 }
 
@@ -93,7 +91,7 @@ func newRig(t *testing.T, env awsEnv, apc localavepoint.Config, vars map[string]
 	if err != nil {
 		t.Fatalf("FromEnv: %v", err)
 	}
-	r := &rig{t: t, aws: env, api: api, cfg: cfg, logs: &syncBuffer{}, metrics: &syncBuffer{},
+	r := &rig{t: t, aws: env, api: api, cfg: cfg, logs: &testenv.Buffer{}, metrics: &testenv.Buffer{},
 		now: day0.Add(72 * time.Hour)}
 	r.putToken(api.IssueToken(localavepoint.AuditScope, time.Hour), time.Now().Add(time.Hour))
 	log := logging.New(r.logs, "DEBUG")
@@ -302,40 +300,6 @@ func bucketName(t *testing.T) string {
 		name = name[len(name)-63:]
 	}
 	return strings.Trim(name, "-")
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// lines returns the JSON lines written so far, decoded.
-func (b *syncBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	dec := json.NewDecoder(strings.NewReader(b.String()))
-	for {
-		var m map[string]any
-		if err := dec.Decode(&m); err == io.EOF {
-			return out
-		} else if err != nil {
-			t.Fatalf("output is not JSON lines: %v\n%s", err, b.String())
-		}
-		out = append(out, m)
-	}
 }
 
 // checkOnlyCheckpoint checks that the bucket holds only the checkpoint, at next.

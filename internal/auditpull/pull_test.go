@@ -78,7 +78,7 @@ func TestBackfillThenScheduledRun(t *testing.T) {
 // checkLagMetric checks the last metric line: CheckpointLagSeconds = now − checkpoint.
 func checkLagMetric(t *testing.T, r *rig, checkpoint time.Time) {
 	t.Helper()
-	lines := r.metrics.lines(t)
+	lines := r.metrics.Lines(t)
 	if len(lines) == 0 {
 		t.Fatal("no CheckpointLagSeconds line")
 	}

@@ -309,9 +309,6 @@ func TestTokenCancelledContext(t *testing.T) {
 // the transport: Go's *url.Error would print the URL with the secret.
 func TestTransportErrorsHideTheQuery(t *testing.T) {
 	t.Parallel()
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closedURL := closed.URL
-	closed.Close()
 	var hangups atomic.Int32
 	hangup := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hangups.Add(1)
@@ -328,6 +325,11 @@ func TestTransportErrorsHideTheQuery(t *testing.T) {
 		}
 	}))
 	t.Cleanup(slow.Close)
+	// Closed last: a server started after it could be given its port, and answer instead of
+	// refusing the connection.
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
 	tests := []struct {
 		name    string
 		url     string

@@ -2,7 +2,6 @@ package oauth_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -20,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -377,7 +375,7 @@ func startOIDCProvider(t *testing.T, node string, clients []map[string]any) *oid
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := new(lockedBuffer)
+	stderr := new(testenv.Buffer)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "server.mjs"), clientsFile, "0")
 	cmd.Dir = dir
@@ -457,22 +455,4 @@ func interopCertificate(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
 		t.Fatal(err)
 	}
 	return key, cert
-}
-
-// lockedBuffer is a bytes.Buffer safe for the exec copier and the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/refresh/refreshtest"
+	"github.com/tokenrelay/tokenrelay/internal/testenv"
 )
 
 // Secrets holding the characters on which the two Basic encodings differ.
@@ -98,7 +99,7 @@ func newExampleWorld(t *testing.T) *exampleWorld {
 // and a generic IdentityServer with form-encoded Basic and a raw value.
 func TestExampleConfigPerProvider(t *testing.T) {
 	w := newExampleWorld(t)
-	logs := &refreshtest.Buffer{}
+	logs := &testenv.Buffer{}
 	r := wire(w.aws, "", logs)
 	doc := w.doc
 	r.Config = config.Loader{Getenv: func(k string) string {

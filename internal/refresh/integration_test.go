@@ -19,12 +19,13 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/refresh"
 	"github.com/tokenrelay/tokenrelay/internal/refresh/refreshtest"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/testenv"
 )
 
 // wire builds a Refresher as functions/refresher does, with the real SDK
 // clients of aws, the configuration read from configParameter, and logs
 // written to logs.
-func wire(aws *refreshtest.AWS, configParameter string, logs *refreshtest.Buffer) *refresh.Refresher {
+func wire(aws *refreshtest.AWS, configParameter string, logs *testenv.Buffer) *refresh.Refresher {
 	httpClient := httpclient.New(5 * time.Second)
 	fast := retry.Policy{Attempts: 2, Base: 10 * time.Millisecond}
 	return &refresh.Refresher{
@@ -64,7 +65,7 @@ func invoke(t *testing.T, h lambda.Handler, event string) ([]byte, string) {
 // secret reaches the logs, errors or results.
 func TestAgainstMoto(t *testing.T) {
 	w := refreshtest.NewWorld(t)
-	logs := &refreshtest.Buffer{}
+	logs := &testenv.Buffer{}
 	r := wire(w.AWS, refreshtest.ConfigParameter, logs)
 	h := lambda.NewHandler(r.Handle)
 	var texts []string

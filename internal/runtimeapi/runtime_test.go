@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/testenv"
 )
 
 func TestInvocationContext(t *testing.T) {
@@ -191,7 +193,7 @@ func TestInitFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stderr := &syncBuffer{}
+			stderr := &testenv.Buffer{}
 			began := time.Now()
 			r, err := Start(context.Background(), Config{Bootstrap: fnPath, Env: []string{tt.env}, InitTimeout: time.Second, Stderr: stderr})
 			within(t, time.Since(began), 5*time.Second, "a failed init")
@@ -266,7 +268,7 @@ func TestPayloadLimits(t *testing.T) {
 }
 
 func TestLogs(t *testing.T) {
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testenv.Buffer{}, &testenv.Buffer{}
 	r := start(t, Config{Stdout: stdout, Stderr: stderr})
 	res := invoke(t, r, `{"action":"log","message":"hello"}`)
 	r.Close()
@@ -280,7 +282,7 @@ func TestLogs(t *testing.T) {
 
 // TestProtocolErrors probes the API's answers to a misbehaving runtime.
 func TestProtocolErrors(t *testing.T) {
-	stderr := &syncBuffer{}
+	stderr := &testenv.Buffer{}
 	r := start(t, Config{Env: []string{"FN_MODE=raw"}, Stderr: stderr})
 	res := invoke(t, r, `{"action":"probe"}`)
 	if want := `{"initErrorAfterInit":403,"unknownPath":404,"wrongId":400}`; string(res.Payload) != want {

@@ -1,14 +1,18 @@
-package refreshtest
+package testenv
 
 import (
 	"bytes"
+	"encoding/json"
+	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// Buffer collects logs written by concurrent writers.
+// Buffer collects output written concurrently: a logger used by several
+// goroutines, or a child process's stdout and stderr copied by exec. Its zero
+// value is ready to use.
 type Buffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -36,8 +40,24 @@ func (b *Buffer) WaitFor(t testing.TB, s string, n int) {
 	deadline := time.Now().Add(5 * time.Second)
 	for strings.Count(b.String(), s) < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("refreshtest: %d of %q not in the output after 5s:\n%s", n, s, b.String())
+			t.Fatalf("testenv: %d of %q not in the output after 5s:\n%s", n, s, b.String())
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Lines decodes the JSON lines written so far, failing t on anything else.
+func (b *Buffer) Lines(t testing.TB) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	dec := json.NewDecoder(strings.NewReader(b.String()))
+	for {
+		var m map[string]any
+		if err := dec.Decode(&m); err == io.EOF {
+			return out
+		} else if err != nil {
+			t.Fatalf("testenv: output is not JSON lines: %v\n%s", err, b.String())
+		}
+		out = append(out, m)
 	}
 }
