@@ -90,7 +90,7 @@ FUZZ_TARGETS := \
 	./internal/oauth:FuzzParseResponse \
 	./internal/auditapi:FuzzParsePage \
 	./internal/canonjson:FuzzCanonical \
-	./internal/localavepoint:FuzzNetString
+	./internal/testkit/localavepoint:FuzzNetString
 
 # -fuzzminimizetime 5s: minimizing a large new input (a key, a PFX) for the default 60s outlives
 # -fuzztime and trips a coordinator race of Go 1.26 (golang/go#75804).

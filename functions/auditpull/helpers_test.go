@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
-	"github.com/tokenrelay/tokenrelay/internal/runtimeapi"
-	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 const (

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // buildLikeMake builds the bootstrap as `make build` does, for goarch.

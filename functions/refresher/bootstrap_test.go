@@ -12,9 +12,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/tokenrelay/tokenrelay/internal/refresh/refreshtest"
-	"github.com/tokenrelay/tokenrelay/internal/runtimeapi"
-	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/refreshtest"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // start runs the built bootstrap through the Runtime API harness with env,

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/tokenrelay/tokenrelay/internal/archive"
-	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // motoS3 starts one moto_server for a test and returns a client for it.

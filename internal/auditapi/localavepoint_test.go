@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
-	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 )
 
 // startAvePoint runs the local AvePoint and returns it with a client whose

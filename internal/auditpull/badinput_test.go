@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 )
 
 // pagesServer serves pages[skipToken] (the first without one) as the

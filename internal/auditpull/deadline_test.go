@@ -10,7 +10,7 @@ import (
 
 	"github.com/tokenrelay/tokenrelay/internal/auditapi"
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
-	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 )
 
 func TestDeadlineMidWindowStoresNothing(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 )
 
 // TestOvertakenRunStopsWithoutError: when another run moved the checkpoint past this run's

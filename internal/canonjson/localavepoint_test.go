@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 )
 
 // TestLocalAvePointRecords fingerprints a day of the local AvePoint's

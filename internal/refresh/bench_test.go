@@ -17,7 +17,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
-	"github.com/tokenrelay/tokenrelay/internal/refresh/refreshtest"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/refreshtest"
 )
 
 // BenchmarkConcurrentRefresh refreshes 100 targets against a loopback token

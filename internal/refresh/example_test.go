@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/config"
-	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
-	"github.com/tokenrelay/tokenrelay/internal/refresh/refreshtest"
-	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/refreshtest"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // Secrets holding the characters on which the two Basic encodings differ.

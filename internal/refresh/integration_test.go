@@ -17,9 +17,9 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/refresh"
-	"github.com/tokenrelay/tokenrelay/internal/refresh/refreshtest"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
-	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/refreshtest"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // wire builds a Refresher as functions/refresher does, with the real SDK

@@ -14,7 +14,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/tokenrelay/tokenrelay/internal/localstack"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localstack"
 )
 
 func main() {

@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
 )
 
 // list is a repeatable flag.

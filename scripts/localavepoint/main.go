@@ -12,7 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 )
 
 func main() {

@@ -24,7 +24,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/tokenrelay/tokenrelay/internal/localstack"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localstack"
 )
 
 const usage = `usage: go run ./scripts/stack [-dir DIR] <command> [flags]

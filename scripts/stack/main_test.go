@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tokenrelay/tokenrelay/internal/localstack"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localstack"
 )
 
 // TestCommands runs the commands a user types, each in its own process:

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/tokenrelay/tokenrelay/internal/refresh/refreshtest"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/refreshtest"
 )
 
 // The credentials every test uses. The client secret holds the characters that form and Basic

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
 )
 
 // Function is one of the project's Lambda functions.

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/tokenrelay/tokenrelay/internal/logging"
-	"github.com/tokenrelay/tokenrelay/internal/refresh/refreshtest"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/refreshtest"
 )
 
 // The sweep: every test here captures what a user or operator could see (the functions' slog

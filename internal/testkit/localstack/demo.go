@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
 )
 
 // demoTimeout is the function timeout the demo gives each invocation: the

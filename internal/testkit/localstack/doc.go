@@ -1,8 +1,8 @@
 // Package localstack runs the project's local stack: moto_server standing in
 // for AWS (Secrets Manager, SSM Parameter Store, S3) and the local AvePoint
-// (internal/localavepoint, its identity service and audit API), both on free
+// (internal/testkit/localavepoint, its identity service and audit API), both on free
 // 127.0.0.1 ports, and the two functions' bootstrap binaries through the
-// Lambda Runtime API harness (internal/runtimeapi), or through `sam local
+// Lambda Runtime API harness (internal/testkit/runtimeapi), or through `sam local
 // invoke` where SAM CLI and a Docker engine are present.
 //
 // The stack is described by a directory, by default .demo/ at the module

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/awsfault"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/awsfault"
 )
 
 // TestWireFormat checks the bytes and headers of each fault, as the SDK's deserializers read

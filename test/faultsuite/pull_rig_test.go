@@ -21,9 +21,9 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 	"github.com/tokenrelay/tokenrelay/internal/checkpoint"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
-	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 )
 
 // ConfigParameter is the SSM parameter holding the World's configuration.

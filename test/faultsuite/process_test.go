@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
-	"github.com/tokenrelay/tokenrelay/internal/awsfault"
-	"github.com/tokenrelay/tokenrelay/internal/localavepoint"
-	"github.com/tokenrelay/tokenrelay/internal/runtimeapi"
-	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/awsfault"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
 

@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/tokenrelay/tokenrelay/internal/awsfault"
-	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/awsfault"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // aws is one moto_server with an awsfault proxy in front of it, shared by the subtests of one

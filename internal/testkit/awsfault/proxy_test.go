@@ -17,8 +17,8 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/tokenrelay/tokenrelay/internal/awsfault"
-	"github.com/tokenrelay/tokenrelay/internal/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/awsfault"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // env is one moto_server and one proxy in front of it, shared by the subtests of a test.

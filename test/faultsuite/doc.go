@@ -5,7 +5,7 @@
 // audit record lands exactly once per window, the checkpoint is never ahead of the data nor
 // moves backwards, and no secret, key, password or token appears in a log, an error or a result.
 //
-// AWS runs on moto_server, with AWS errors injected by internal/awsfault so that the SDK's own
-// retry path runs; AvePoint is internal/localavepoint; the built auditpull bootstrap runs under
-// internal/runtimeapi. The package holds only tests.
+// AWS runs on moto_server, with AWS errors injected by internal/testkit/awsfault so that the SDK's own
+// retry path runs; AvePoint is internal/testkit/localavepoint; the built auditpull bootstrap runs under
+// internal/testkit/runtimeapi. The package holds only tests.
 package faultsuite

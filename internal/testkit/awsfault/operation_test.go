@@ -4,7 +4,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/tokenrelay/tokenrelay/internal/awsfault"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/awsfault"
 )
 
 func TestOperation(t *testing.T) {
