@@ -1,4 +1,4 @@
-// Command auditpull is the audit pull Lambda (CONTRACT §2): it lands
+// Command auditpull is the audit pull Lambda (README: "Audit pull"): it lands
 // AvePoint audit records in S3 by time window; see internal/auditpull.
 package main
 

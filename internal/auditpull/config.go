@@ -11,7 +11,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
 
-// Defaults of the optional settings (CONTRACT §2.1).
+// Defaults of the optional settings (README: "Audit pull", "Environment").
 const (
 	DefaultPrefix      = "avepoint/audit/"
 	DefaultWindow      = time.Hour

@@ -1,5 +1,5 @@
 // Package auditpull lands AvePoint Online Services audit records in S3 by
-// time window (the project contract, §2): it reads its settings from the
+// time window (README: "Audit pull"): it reads its settings from the
 // environment, the bearer token from SSM Parameter Store, and pulls each
 // window's records through the audit API (internal/auditapi) into one gzip
 // NDJSON object (internal/archive), advancing the checkpoint

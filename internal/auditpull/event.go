@@ -85,7 +85,7 @@ func eventTime(name string, v *string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// Result is what an invocation returns (CONTRACT §2.4).
+// Result is what an invocation returns (README: "Audit pull", "Invocation").
 type Result struct {
 	// Windows is the number of windows pulled to the end.
 	Windows int `json:"windows"`

@@ -15,7 +15,7 @@ type ParameterGetter interface {
 }
 
 // TokenSource gives the audit API's bearer token from the SSM parameter
-// Name, in either format of CONTRACT §1.4. It keeps the token between calls
+// Name, in either format of the README's "The stored token". It keeps the token between calls
 // (and warm invocations) until it is asked to re-read it after a 401, or a
 // JSON value's expires_at has passed. A JSON value that is already expired
 // when read is an error naming the parameter, so that no request is sent

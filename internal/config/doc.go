@@ -1,5 +1,5 @@
 // Package config reads and validates the refresher's configuration document
-// (the project contract, section 1.1): a JSON object listing the targets whose
+// (README: "Refresher", "Configuration"): a JSON object listing the targets whose
 // OAuth 2.0 client-credentials tokens (RFC 6749 §4.4,
 // https://www.rfc-editor.org/rfc/rfc6749#section-4.4) are kept fresh in SSM
 // Parameter Store.

@@ -1,5 +1,5 @@
 // Package credentials reads OAuth 2.0 client credentials from an AWS Secrets
-// Manager secret (the project contract, section 1.2). The secret's
+// Manager secret (README: "Refresher", "Credentials"). The secret's
 // SecretString is a JSON object in one of three formats:
 //
 //	{"client_id": "…", "client_secret": "…"}

@@ -1,6 +1,6 @@
 // Package paramstore reads and writes the SSM Parameter Store SecureString
 // that holds one client's access token, in the format other Lambdas read
-// (the project contract, §1.4):
+// (README: "The stored token"):
 //
 //	{"access_token":"…","token_type":"Bearer","expires_at":"2026-11-22T08:00:00Z","issued_at":"2026-11-22T07:00:00Z","scope":"audit.read.all"}
 //

@@ -1,5 +1,5 @@
-// Package refresh is the refresher's orchestration (the project contract,
-// §1): at every invocation it loads the configuration, picks the targets the
+// Package refresh is the refresher's orchestration (README: "Refresher"):
+// at every invocation it loads the configuration, picks the targets the
 // event asks for, and for each target, concurrently, keeps one SSM Parameter
 // Store SecureString holding a fresh OAuth 2.0 client-credentials access token
 // (RFC 6749 §4.4, https://www.rfc-editor.org/rfc/rfc6749#section-4.4).

@@ -1,4 +1,4 @@
-// Package window does the time arithmetic of the audit pull (CONTRACT §2.1):
+// Package window does the time arithmetic of the audit pull (README: "Audit pull", "Windows"):
 // windows of a fixed size aligned to the Unix epoch in UTC,
 // [k·size, (k+1)·size), which windows are due given a lag, which windows a
 // backfill covers, which ones a rescan pulls again, and the S3 key of a

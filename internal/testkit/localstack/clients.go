@@ -75,7 +75,7 @@ func NewAppCredentials(now time.Time) (*AppCredentials, error) {
 	return c, nil
 }
 
-// CertSecret is the certificate app's SecretString (CONTRACT §1.2, PFX).
+// CertSecret is the certificate app's SecretString (README: "Credentials", PFX).
 func (c *AppCredentials) CertSecret() string {
 	return mustJSON(map[string]string{
 		"client_id":    c.CertClientID,
@@ -84,7 +84,7 @@ func (c *AppCredentials) CertSecret() string {
 	})
 }
 
-// SecretSecret is the client-secret app's SecretString (CONTRACT §1.2).
+// SecretSecret is the client-secret app's SecretString (README: "Credentials").
 func (c *AppCredentials) SecretSecret() string {
 	return mustJSON(map[string]string{"client_id": c.SecretClientID, "client_secret": c.ClientSecret})
 }

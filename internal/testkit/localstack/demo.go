@@ -58,7 +58,7 @@ func (e *StepError) Unwrap() error { return e.Err }
 // ErrInterrupted is the cause of a step cut short by the context (Ctrl-C).
 var ErrInterrupted = errors.New("interrupted; everything the demo started was stopped")
 
-// RefresherResult is the refresher's result (CONTRACT §1.5).
+// RefresherResult is the refresher's result (README: "Refresher", "Invocation").
 type RefresherResult struct {
 	Refreshed []string `json:"refreshed"`
 	Skipped   []string `json:"skipped"`
@@ -68,7 +68,7 @@ type RefresherResult struct {
 	} `json:"failed"`
 }
 
-// AuditResult is the audit pull's result (CONTRACT §2.4).
+// AuditResult is the audit pull's result (README: "Audit pull", "Invocation").
 type AuditResult struct {
 	Windows    int             `json:"windows"`
 	Records    int             `json:"records"`

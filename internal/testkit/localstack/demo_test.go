@@ -76,7 +76,7 @@ func checkRefresherRuns(t *testing.T, rep *Report) {
 }
 
 // checkTokens: each parameter is a SecureString holding the JSON value of
-// CONTRACT §1.4, and its token is one the local AvePoint issued: the audit
+// the README's "The stored token", and its token is one the local AvePoint issued: the audit
 // API takes the audit.read.all token, and knows the other one but refuses it
 // for lack of scope (403, not 401).
 func checkTokens(t *testing.T, ctx context.Context, s *Stack, rep *Report) {

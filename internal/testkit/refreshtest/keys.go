@@ -16,7 +16,7 @@ import (
 )
 
 // Keypair is a client's RSA key and self-signed certificate, in the forms a
-// secret holds them (the project contract, §1.2).
+// secret holds them (README: "Credentials").
 type Keypair struct {
 	// Key is the 2048-bit private key.
 	Key *rsa.PrivateKey
