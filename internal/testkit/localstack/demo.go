@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // demoTimeout is the function timeout the demo gives each invocation: the
@@ -99,8 +99,8 @@ func (d *Demo) Run(ctx context.Context) (rep *Report, err error) {
 	if err := os.MkdirAll(logDir, 0o700); err != nil {
 		return fail("build", err)
 	}
-	if _, err := exec.LookPath("moto_server"); err != nil { // before a build that may take a while
-		return fail("tools", fmt.Errorf("moto_server not found on PATH: install it with: %s", MotoInstall))
+	if _, err := testenv.MotoBin(); err != nil { // before a build that may take a while
+		return fail("tools", err)
 	}
 
 	t := time.Now()

@@ -6,25 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // Region is the AWS region of the local stack.
 const Region = "us-east-1"
 
-// MotoInstall is the command that installs moto_server.
-const MotoInstall = `pip install "moto[server]"   (moto 5; Python 3.9 or later)`
-
 // StateFile is the name of the stack's record in its directory.
 const StateFile = "stack.json"
-
-// readyTimeout bounds the wait for a service to answer.
-const readyTimeout = 30 * time.Second
 
 // Stack is a running local stack, as stack.json records it.
 type Stack struct {
@@ -80,9 +73,8 @@ type StartConfig struct {
 // answer, and records them in Dir/stack.json. A stack already running from
 // Dir is an error naming it; one that is recorded but gone is replaced.
 func Start(ctx context.Context, cfg StartConfig) (*Stack, error) {
-	moto, err := exec.LookPath("moto_server")
-	if err != nil {
-		return nil, fmt.Errorf("localstack: moto_server not found on PATH: install it with: %s", MotoInstall)
+	if _, err := testenv.MotoBin(); err != nil {
+		return nil, fmt.Errorf("localstack: %w", err)
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("localstack: %w", err)
@@ -100,11 +92,12 @@ func Start(ctx context.Context, cfg StartConfig) (*Stack, error) {
 			_ = s.Stop()
 		}
 	}()
-	if err := s.startMoto(ctx, moto, cfg.MotoPort, cfg.Detached); err != nil {
+	if err := s.startMoto(ctx, cfg.MotoPort, cfg.Detached); err != nil {
 		return nil, err
 	}
 	if s.AvePointCfg.Port == 0 {
-		if s.AvePointCfg.Port, err = freePort(); err != nil {
+		var err error
+		if s.AvePointCfg.Port, err = testenv.FreePort(); err != nil {
 			return nil, err
 		}
 	}
@@ -118,32 +111,16 @@ func Start(ctx context.Context, cfg StartConfig) (*Stack, error) {
 	return s, nil
 }
 
-// startMoto starts moto_server, trying other free ports when the chosen one
-// was taken in between.
-func (s *Stack) startMoto(ctx context.Context, bin string, port int, detached bool) error {
-	var lastErr error
-	for range 3 {
-		p := port
-		if p == 0 {
-			var err error
-			if p, err = freePort(); err != nil {
-				return err
-			}
-		}
-		proc, err := spawn(bin, []string{"-H", "127.0.0.1", "-p", strconv.Itoa(p)}, filepath.Join(s.Dir, "moto.log"), detached)
-		if err != nil {
-			return err
-		}
-		s.Moto, s.MotoURL = proc, "http://127.0.0.1:"+strconv.Itoa(p)
-		if lastErr = waitReady(ctx, proc, s.MotoURL+"/moto-api/"); lastErr == nil {
-			return nil
-		}
-		_ = proc.Stop()
-		if port != 0 || ctx.Err() != nil {
-			break
-		}
+// startMoto starts moto_server, logging to Dir/moto.log.
+func (s *Stack) startMoto(ctx context.Context, port int, detached bool) error {
+	proc, endpoint, err := testenv.StartMoto(ctx, port, func(bin string, args []string) (*Process, error) {
+		return spawn(bin, args, filepath.Join(s.Dir, "moto.log"), detached)
+	})
+	if err != nil {
+		return fmt.Errorf("localstack: %w", err)
 	}
-	return fmt.Errorf("localstack: start moto_server: %w", lastErr)
+	s.Moto, s.MotoURL = proc, endpoint
+	return nil
 }
 
 // startAvePoint (re)starts the local AvePoint on its port with its clients.
@@ -163,7 +140,7 @@ func (s *Stack) startAvePoint(ctx context.Context, detached bool) error {
 		return err
 	}
 	s.AvePoint, s.AvePointURL = proc, "http://127.0.0.1:"+strconv.Itoa(a.Port)
-	if err := waitReady(ctx, proc, s.AvePointURL+"/.well-known/openid-configuration"); err != nil {
+	if err := testenv.WaitReady(ctx, proc, s.AvePointURL+"/.well-known/openid-configuration"); err != nil {
 		return fmt.Errorf("localstack: start the local AvePoint: %w", err)
 	}
 	return nil
@@ -181,29 +158,9 @@ func (s *Stack) restartAvePoint(ctx context.Context) error {
 	return s.startAvePoint(ctx, detached)
 }
 
-// waitReady polls url until it answers 200, the process exits, or the time
-// is up; errors carry the end of the process's log.
-func waitReady(ctx context.Context, p *Process, url string) error {
-	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
-	defer cancel()
-	client := &http.Client{Timeout: 2 * time.Second}
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if !p.Running() {
-			return fmt.Errorf("process %d exited before answering on %s; its log (%s):\n%s", p.PID, url, p.Log, p.logTail())
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("no answer on %s: %w; log (%s):\n%s", url, ctx.Err(), p.Log, p.logTail())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+// Output is the end of the process's log, for testenv.WaitReady's errors.
+func (p *Process) Output() string {
+	return "log " + p.Log + ":\n" + p.logTail()
 }
 
 // Load reads the stack recorded in dir.

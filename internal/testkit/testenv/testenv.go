@@ -1,21 +1,20 @@
 // Package testenv starts the real services the integration tests run
-// against: moto_server for AWS, and finds node for the oidc-provider interop
-// test. A missing tool fails the test with the command that installs it; it
-// is never a skip, so CI cannot pass without running these tests.
+// against: moto_server for AWS (the one launcher, which localstack uses too),
+// and finds node for the oidc-provider interop test. A missing tool fails the
+// test with the command that installs it; it is never a skip, so CI cannot
+// pass without running these tests. It also holds what tests share: free
+// ports, a concurrency-safe output buffer and a recorder of retry waits.
 package testenv
 
 import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -24,68 +23,6 @@ import (
 
 // Region is the region every test client and child process uses.
 const Region = "us-east-1"
-
-// Moto starts a fresh moto_server on a free 127.0.0.1 port, waits until it
-// answers, stops it when the test ends, and returns its endpoint URL.
-func Moto(t testing.TB) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Fatalf("moto_server not found on PATH: install it with: pip install \"moto[server]\" (moto 5)")
-	}
-	var lastErr error
-	for range 3 {
-		endpoint, stop, err := startMoto(bin)
-		if err == nil {
-			t.Cleanup(stop)
-			return endpoint
-		}
-		lastErr = err
-	}
-	t.Fatalf("testenv: start moto_server: %v", lastErr)
-	return ""
-}
-
-func startMoto(bin string) (string, func(), error) {
-	port, err := FreePort()
-	if err != nil {
-		return "", nil, err
-	}
-	var out strings.Builder
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	stop := func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	}
-	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-done:
-			done <- err
-			stop()
-			return "", nil, fmt.Errorf("moto_server exited: %v: %s", err, out.String())
-		default:
-		}
-		resp, err := http.Get(endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return endpoint, stop, nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	stop()
-	return "", nil, fmt.Errorf("moto_server did not answer on %s within 30s: %s", endpoint, out.String())
-}
 
 // FreePort asks the kernel for a free loopback TCP port.
 func FreePort() (int, error) {
