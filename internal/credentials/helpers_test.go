@@ -1,30 +1,29 @@
 package credentials
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"math/big"
 	"sync"
 	"testing"
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 // Keys are generated once per test binary: RSA generation is slow under -race.
 var (
-	keyA     = sync.OnceValue(func() *rsa.PrivateKey { return mustRSA(2048) })
-	keyB     = sync.OnceValue(func() *rsa.PrivateKey { return mustRSA(2048) })
-	keySmall = sync.OnceValue(func() *rsa.PrivateKey { return mustRSA(1024) })
+	keyA     = sync.OnceValue(func() *rsa.PrivateKey { return testrand.RSAKey(2048) })
+	keyB     = sync.OnceValue(func() *rsa.PrivateKey { return testrand.RSAKey(2048) })
+	keySmall = sync.OnceValue(func() *rsa.PrivateKey { return testrand.RSAKey(1024) })
 	keyEC    = sync.OnceValue(func() *ecdsa.PrivateKey {
 		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
@@ -32,37 +31,9 @@ var (
 		}
 		return k
 	})
-	certA = sync.OnceValue(func() *x509.Certificate { return selfSigned(keyA(), "client-a") })
-	certB = sync.OnceValue(func() *x509.Certificate { return selfSigned(keyB(), "client-b") })
+	certA = sync.OnceValue(func() *x509.Certificate { return testrand.SelfSigned(keyA(), "client-a", time.Now()) })
+	certB = sync.OnceValue(func() *x509.Certificate { return testrand.SelfSigned(keyB(), "client-b", time.Now()) })
 )
-
-func mustRSA(bits int) *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, bits)
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
-
-// selfSigned returns a self-signed certificate of key's public key.
-func selfSigned(key crypto.Signer, cn string) *x509.Certificate {
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		panic(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		panic(err)
-	}
-	return cert
-}
 
 func pemOf(typ string, der []byte) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 func TestParseClientSecret(t *testing.T) {
@@ -197,9 +200,9 @@ func TestParseErrors(t *testing.T) {
 			"pfx_password", "wrong password or corrupt PFX"},
 		{"pfx LegacyRC2 wrong password", secretJSON(t, map[string]any{"client_id": "a", "pfx": pfxB64(t, pkcs12.LegacyRC2, key, certA(), nil, "right"), "pfx_password": "wrong"}),
 			"pfx_password", "wrong password or corrupt PFX"},
-		{"pfx EC key", secretJSON(t, map[string]any{"client_id": "a", "pfx": pfxB64(t, pkcs12.Modern, keyEC(), selfSigned(keyEC(), "ec"), nil, "p"), "pfx_password": "p"}),
+		{"pfx EC key", secretJSON(t, map[string]any{"client_id": "a", "pfx": pfxB64(t, pkcs12.Modern, keyEC(), testrand.SelfSigned(keyEC(), "ec", time.Now()), nil, "p"), "pfx_password": "p"}),
 			"pfx", "an EC key: RS256 needs an RSA key"},
-		{"pfx 1024 bits", secretJSON(t, map[string]any{"client_id": "a", "pfx": pfxB64(t, pkcs12.Modern, keySmall(), selfSigned(keySmall(), "small"), nil, "p"), "pfx_password": "p"}),
+		{"pfx 1024 bits", secretJSON(t, map[string]any{"client_id": "a", "pfx": pfxB64(t, pkcs12.Modern, keySmall(), testrand.SelfSigned(keySmall(), "small", time.Now()), nil, "p"), "pfx_password": "p"}),
 			"pfx", "an RSA key of 1024 bits: RS256 needs at least 2048"},
 		{"pfx certificate of another key", secretJSON(t, map[string]any{"client_id": "a", "pfx": pfxB64(t, pkcs12.Modern, key, certB(), nil, "p"), "pfx_password": "p"}),
 			"pfx", "no certificate in the PFX matches its private key"},

@@ -3,13 +3,10 @@ package oauth
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 // Test values. The secret holds every character that Basic encodings treat
@@ -32,31 +30,11 @@ const (
 var fxNow = time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
 
 // fxKey is one RSA 2048 key shared by the tests (generation is slow).
-var fxKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+var fxKey = sync.OnceValue(func() *rsa.PrivateKey { return testrand.RSAKey(2048) })
 
 // fxCert is a self-signed certificate for fxKey.
 var fxCert = sync.OnceValue(func() *x509.Certificate {
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(42),
-		Subject:      pkix.Name{CommonName: "tokenrelay test client"},
-		NotBefore:    fxNow.Add(-time.Hour),
-		NotAfter:     fxNow.Add(24 * time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &fxKey().PublicKey, fxKey())
-	if err != nil {
-		panic(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		panic(err)
-	}
-	return cert
+	return testrand.SelfSigned(fxKey(), "tokenrelay test client", fxNow)
 })
 
 // seenRequest is what a fake token endpoint received.

@@ -3,11 +3,9 @@ package oauth_test
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -25,6 +23,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 // The interop test runs the token client against a real authorization server:
@@ -435,24 +434,6 @@ func startOIDCProvider(t *testing.T, node string, clients []map[string]any) *oid
 // interopCertificate returns a fresh RSA key with a self-signed certificate.
 func interopCertificate(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "tokenrelay interop"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, cert
+	key := testrand.RSAKey(2048)
+	return key, testrand.SelfSigned(key, "tokenrelay interop", time.Now())
 }

@@ -2,8 +2,6 @@ package refresh
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"reflect"
@@ -19,6 +17,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 // manyTargets is a document of n targets named t00, t01, ...
@@ -170,10 +169,7 @@ func TestErrorsAreScrubbed(t *testing.T) {
 
 func TestRequestBuilding(t *testing.T) {
 	t.Parallel()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := testrand.RSAKey(2048)
 	doc := `{"defaults":{"params":{"audience":"api"},"default_lifetime":"2h"},"targets":[
 		{"name":"post","secret_id":"secret","token_url":"https://idp.example.com/token","scope":"a b","parameter_name":"/post"},
 		{"name":"jwt","secret_id":"key","issuer":"https://issuer.example.com","parameter_name":"/jwt"},

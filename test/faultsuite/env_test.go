@@ -2,8 +2,6 @@ package faultsuite
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/tokenrelay/tokenrelay/internal/testkit/awsfault"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 // aws is one moto_server with an awsfault proxy in front of it, shared by the subtests of one
@@ -111,8 +110,5 @@ func (e *awsEnv) bucket(t testing.TB) string {
 	return name
 }
 
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+// randHex makes the suite's unique names.
+var randHex = testrand.Hex

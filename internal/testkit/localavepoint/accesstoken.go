@@ -1,14 +1,14 @@
 package localavepoint
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 // AuditScope is the permission the audit API requires.
@@ -37,7 +37,7 @@ func (s *Server) issue(clientID string, scopes []string, ttl time.Duration) (str
 		"aud":       s.URL() + "/resources",
 		"scope":     scopes,
 		"client_id": clientID,
-		"jti":       strings.ToUpper(randomHex(16)),
+		"jti":       strings.ToUpper(testrand.Hex(16)),
 	})
 	tok.Header["kid"] = s.keyID
 	tok.Header["typ"] = "at+jwt"
@@ -100,20 +100,4 @@ func (s *Server) authorize(r *http.Request) (int, string) {
 		}
 	}
 	return http.StatusForbidden, ""
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// newGUID returns a random RFC 9562 version 4 UUID.
-func newGUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 // MaxRange is the longest startTime..endTime span the audit API accepts.
@@ -36,11 +38,11 @@ func (s *Server) serveAudit(w http.ResponseWriter, r *http.Request) {
 			challenge = "Bearer"
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
-		writeJSON(w, status, map[string]any{"traceId": newGUID(), "error": "Unauthorized", "statusCode": status})
+		writeJSON(w, status, map[string]any{"traceId": testrand.UUID(), "error": "Unauthorized", "statusCode": status})
 		return
 	case http.StatusForbidden:
 		s.count(&s.stats.Forbidden)
-		writeJSON(w, status, map[string]any{"traceId": newGUID(), "error": "Forbidden", "statusCode": status})
+		writeJSON(w, status, map[string]any{"traceId": testrand.UUID(), "error": "Forbidden", "statusCode": status})
 		return
 	}
 	params := foldKeys(r.URL.Query())
@@ -194,7 +196,7 @@ func foldKeys(v url.Values) url.Values {
 
 // apiError is the audit API's error body.
 func apiError(now time.Time, status int) map[string]any {
-	return map[string]any{"requestId": newGUID(), "date": now.UTC().Format(time.RFC3339), "statusCode": status}
+	return map[string]any{"requestId": testrand.UUID(), "date": now.UTC().Format(time.RFC3339), "statusCode": status}
 }
 
 func (s *Server) count(c *int) {

@@ -1,7 +1,6 @@
 package localavepoint
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,15 +10,14 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 // signingKey is generated once per process: RSA key generation is slow and
 // every Server in a test binary may share it.
 var signingKey = sync.OnceValues(func() (*rsa.PrivateKey, string) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic("localavepoint: generate signing key: " + err.Error())
-	}
+	key := testrand.RSAKey(2048)
 	sum := sha256.Sum256(key.PublicKey.N.Bytes())
 	return key, strings.ToUpper(hex.EncodeToString(sum[:16]))
 })

@@ -1,15 +1,12 @@
 package localavepoint
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,6 +15,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 const (
@@ -38,25 +37,8 @@ type testKey struct {
 
 // newTestKey makes an RSA key with a self-signed certificate.
 func newTestKey(cn string) testKey {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		panic(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		panic(err)
-	}
-	return testKey{key, cert}
+	key := testrand.RSAKey(2048)
+	return testKey{key, testrand.SelfSigned(key, cn, time.Now())}
 }
 
 var (
@@ -160,7 +142,7 @@ func assertion(t *testing.T, s *Server, now time.Time, k testKey, edit func(c jw
 		"iss": certClientID,
 		"sub": certClientID,
 		"aud": s.TokenEndpoint(),
-		"jti": newGUID(),
+		"jti": testrand.UUID(),
 		"iat": now.Add(-time.Minute).Unix(),
 		"nbf": now.Add(-time.Minute).Unix(),
 		"exp": now.Add(5 * time.Minute).Unix(),

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 // Client is an app registration: an id with a client secret, a certificate,
@@ -203,7 +205,7 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("/aos/audit", s.serveAudit)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{
-			"traceId": newGUID(), "error": "Not Found", "statusCode": http.StatusNotFound,
+			"traceId": testrand.UUID(), "error": "Not Found", "statusCode": http.StatusNotFound,
 		})
 	})
 	return mux

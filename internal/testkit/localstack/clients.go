@@ -13,6 +13,8 @@ import (
 	"time"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 // AppCredentials are the two AvePoint app registrations of the stack, made
@@ -36,10 +38,7 @@ type AppCredentials struct {
 
 // NewAppCredentials generates both apps' credentials.
 func NewAppCredentials(now time.Time) (*AppCredentials, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, fmt.Errorf("localstack: generate RSA key: %w", err)
-	}
+	key := testrand.RSAKey(2048)
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
 	if err != nil {
 		return nil, fmt.Errorf("localstack: certificate serial: %w", err)

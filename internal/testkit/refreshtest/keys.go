@@ -1,18 +1,17 @@
 package refreshtest
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"math/big"
 	"testing"
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
 // Keypair is a client's RSA key and self-signed certificate, in the forms a
@@ -34,25 +33,8 @@ type Keypair struct {
 // NewKeypair makes a key and a certificate for the subject cn.
 func NewKeypair(t testing.TB, cn string) *Keypair {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatalf("refreshtest: generate key: %v", err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatalf("refreshtest: create certificate: %v", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatalf("refreshtest: parse certificate: %v", err)
-	}
+	key := testrand.RSAKey(2048)
+	cert := testrand.SelfSigned(key, cn, time.Now())
 	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatalf("refreshtest: marshal key: %v", err)
@@ -67,7 +49,7 @@ func NewKeypair(t testing.TB, cn string) *Keypair {
 		Cert:        cert,
 		KeyPEM:      string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})),
 		KeyPEMPKCS1: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
-		CertPEM:     string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		CertPEM:     string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})),
 		PFX:         base64.StdEncoding.EncodeToString(pfx),
 		PFXPassword: password,
 	}
