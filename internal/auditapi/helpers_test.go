@@ -15,6 +15,7 @@ import (
 
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 const (
@@ -50,25 +51,6 @@ func (f *fakeTokens) rereads() []bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]bool(nil), f.calls...)
-}
-
-// sleeps records the waits of the retry policy instead of sleeping.
-type sleeps struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.waits = append(s.waits, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
-
-func (s *sleeps) all() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.waits...)
 }
 
 // server is an httptest server recording the requests it receives.
@@ -113,19 +95,19 @@ func newServer(t *testing.T, h http.HandlerFunc) *server {
 
 // setup returns a client for srv with token1 (token2 after a re-read), a
 // recording retry policy and a 2s HTTP timeout.
-func setup(t *testing.T, srv *server) (*Client, *fakeTokens, *sleeps) {
+func setup(t *testing.T, srv *server) (*Client, *fakeTokens, *testenv.Sleeps) {
 	t.Helper()
 	base, err := BaseURL(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tokens := &fakeTokens{tokens: []string{token1, token2}}
-	sl := &sleeps{}
+	sl := &testenv.Sleeps{}
 	c := &Client{
 		HTTP:    httpclient.New(2 * time.Second),
 		BaseURL: base,
 		Tokens:  tokens,
-		Retry:   retry.Policy{Attempts: 4, Sleep: sl.sleep, Rand: func() float64 { return 0.5 }},
+		Retry:   retry.Policy{Attempts: 4, Sleep: sl.Sleep, Rand: func() float64 { return 0.5 }},
 	}
 	return c, tokens, sl
 }

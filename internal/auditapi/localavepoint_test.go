@@ -13,6 +13,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // startAvePoint runs the local AvePoint and returns it with a client whose
@@ -32,12 +33,12 @@ func startAvePoint(t *testing.T, cfg localavepoint.Config) (*localavepoint.Serve
 		s.IssueToken(localavepoint.AuditScope, time.Hour),
 		s.IssueToken(localavepoint.AuditScope, time.Hour),
 	}}
-	sl := &sleeps{}
+	sl := &testenv.Sleeps{}
 	return s, &Client{
 		HTTP:    httpclient.New(5 * time.Second),
 		BaseURL: base,
 		Tokens:  tokens,
-		Retry:   retry.Policy{Sleep: sl.sleep},
+		Retry:   retry.Policy{Sleep: sl.Sleep},
 	}, tokens
 }
 

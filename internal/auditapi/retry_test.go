@@ -33,7 +33,7 @@ func TestPagesRetries(t *testing.T) {
 		if len(pages) != 1 || srv.count() != 2 {
 			t.Errorf("got %d pages, %d requests; want 1, 2", len(pages), srv.count())
 		}
-		if got := sl.all(); len(got) != 1 || got[0] != 7*time.Second {
+		if got := sl.Waits(); len(got) != 1 || got[0] != 7*time.Second {
 			t.Errorf("got waits %v; want [7s]", got)
 		}
 		if a, b := srv.requests[0].URL.String(), srv.requests[1].URL.String(); a != b {
@@ -55,7 +55,7 @@ func TestPagesRetries(t *testing.T) {
 		if _, err := collect(c, q1); err != nil {
 			t.Fatalf("Pages error: %v", err)
 		}
-		if got := sl.all(); len(got) != 1 || got[0] != 30*time.Second {
+		if got := sl.Waits(); len(got) != 1 || got[0] != 30*time.Second {
 			t.Errorf("got waits %v; want [30s]", got)
 		}
 	})
@@ -82,8 +82,8 @@ func TestPagesRetries(t *testing.T) {
 		if want := [][]string{{rec(1)}, {rec(2)}}; !reflect.DeepEqual(pages, want) {
 			t.Errorf("got pages %q; want %q", pages, want)
 		}
-		if srv.count() != 5 || len(sl.all()) != 3 {
-			t.Errorf("got %d requests, waits %v; want 5 requests, 3 waits", srv.count(), sl.all())
+		if srv.count() != 5 || len(sl.Waits()) != 3 {
+			t.Errorf("got %d requests, waits %v; want 5 requests, 3 waits", srv.count(), sl.Waits())
 		}
 	})
 	t.Run("5xx until attempts run out", func(t *testing.T) {
@@ -155,8 +155,8 @@ func TestPagesTimeout(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Pages error: %v", err)
 		}
-		if len(pages) != 1 || srv.count() != 2 || len(sl.all()) != 1 {
-			t.Errorf("got %d pages, %d requests, waits %v; want 1, 2, one wait", len(pages), srv.count(), sl.all())
+		if len(pages) != 1 || srv.count() != 2 || len(sl.Waits()) != 1 {
+			t.Errorf("got %d pages, %d requests, waits %v; want 1, 2, one wait", len(pages), srv.count(), sl.Waits())
 		}
 	})
 	t.Run("context deadline", func(t *testing.T) {

@@ -39,8 +39,8 @@ func TestPagesUnauthorized(t *testing.T) {
 		if srv.count() != 3 || srv.requests[0].URL.String() != srv.requests[1].URL.String() {
 			t.Errorf("got requests %q; want page 1 twice, then page 2", srv.uris())
 		}
-		if len(sl.all()) != 0 {
-			t.Errorf("got waits %v; want none for a 401", sl.all())
+		if len(sl.Waits()) != 0 {
+			t.Errorf("got waits %v; want none for a 401", sl.Waits())
 		}
 	})
 	t.Run("one re-read per query", func(t *testing.T) {

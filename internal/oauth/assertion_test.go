@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // verifiedAssertion checks the form of a private_key_jwt request body and
@@ -73,7 +75,7 @@ func TestPrivateKeyJWTAssertion(t *testing.T) {
 			if tt.cert {
 				r.Certificate = fxCert()
 			}
-			c := testClient(&fakeSleep{})
+			c := testClient(&testenv.Sleeps{})
 			for range 2 {
 				if _, err := c.Token(context.Background(), r); err != nil {
 					t.Fatalf("Token: %v", err)
@@ -138,7 +140,7 @@ func TestAssertionFreshOnRetry(t *testing.T) {
 	t.Parallel()
 	f := newFakeEndpoint(t, answer(503, `{"error":"temporarily_unavailable"}`), answer(500, ""), answer(200, okBody))
 	r := Request{TokenURL: f.url(), Method: PrivateKeyJWT, ClientID: fxClientID, PrivateKey: fxKey(), Certificate: fxCert(), Scope: "platformbackup.readwrite.all"}
-	tok, err := testClient(&fakeSleep{}).Token(context.Background(), r)
+	tok, err := testClient(&testenv.Sleeps{}).Token(context.Background(), r)
 	if err != nil {
 		t.Fatalf("Token: %v", err)
 	}
@@ -169,7 +171,7 @@ func TestAssertionNeverInErrors(t *testing.T) {
 		answer(400, `{"error":"invalid_client","error_description":"bad assertion `+assertion+`"}`)(w, r)
 	})
 	r := Request{TokenURL: f.url(), Method: PrivateKeyJWT, ClientID: fxClientID, PrivateKey: fxKey(), Scope: "platformbackup.readwrite.all"}
-	_, err := testClient(&fakeSleep{}).Token(context.Background(), r)
+	_, err := testClient(&testenv.Sleeps{}).Token(context.Background(), r)
 	if err == nil || !strings.Contains(err.Error(), "invalid_client: bad assertion [REDACTED]") {
 		t.Fatalf("got error %v; want invalid_client with the assertion redacted", err)
 	}

@@ -15,12 +15,13 @@ import (
 
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 func TestTokenSuccess(t *testing.T) {
 	t.Parallel()
 	f := newFakeEndpoint(t, answer(200, `{"access_token":"`+fxToken+`","token_type":"bearer","expires_in":"1800","refresh_token":"rt-never-kept"}`))
-	tok, err := testClient(&fakeSleep{}).Token(context.Background(), secretRequest(f.url()))
+	tok, err := testClient(&testenv.Sleeps{}).Token(context.Background(), secretRequest(f.url()))
 	if err != nil {
 		t.Fatalf("Token: %v", err)
 	}
@@ -131,7 +132,7 @@ func TestTokenFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFakeEndpoint(t, tt.answers...)
-			c := testClient(&fakeSleep{})
+			c := testClient(&testenv.Sleeps{})
 			c.HTTP = &http.Client{} // follows redirects; Token must not
 			tok, err := c.Token(context.Background(), secretRequest(f.url()))
 			if err == nil {
@@ -186,7 +187,7 @@ func TestTokenRetries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFakeEndpoint(t, tt.answers...)
-			sleep := &fakeSleep{}
+			sleep := &testenv.Sleeps{}
 			tok, err := testClient(sleep).Token(context.Background(), secretRequest(f.url()))
 			if err != nil {
 				t.Fatalf("Token: %v", err)
@@ -197,7 +198,7 @@ func TestTokenRetries(t *testing.T) {
 			if n := len(f.requests()); n != len(tt.answers) {
 				t.Errorf("got %d attempts; want %d", n, len(tt.answers))
 			}
-			waits := sleep.got()
+			waits := sleep.Waits()
 			if len(waits) != len(tt.wantWaits) {
 				t.Fatalf("got waits %v; want %v", waits, tt.wantWaits)
 			}
@@ -215,7 +216,7 @@ func TestTokenRetryAfterPastDeadline(t *testing.T) {
 	f := newFakeEndpoint(t, answer(429, `{"error":"slow_down"}`, "Retry-After", "30"))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	sleep := &fakeSleep{}
+	sleep := &testenv.Sleeps{}
 	start := time.Now()
 	_, err := testClient(sleep).Token(ctx, secretRequest(f.url()))
 	if err == nil || !strings.Contains(err.Error(), "would pass the deadline") || !strings.Contains(err.Error(), "429") {
@@ -224,8 +225,8 @@ func TestTokenRetryAfterPastDeadline(t *testing.T) {
 	if n := len(f.requests()); n != 1 {
 		t.Errorf("got %d attempts; want 1", n)
 	}
-	if len(sleep.got()) != 0 || time.Since(start) > 2*time.Second {
-		t.Errorf("waited %v (%v); want no wait", sleep.got(), time.Since(start))
+	if len(sleep.Waits()) != 0 || time.Since(start) > 2*time.Second {
+		t.Errorf("waited %v (%v); want no wait", sleep.Waits(), time.Since(start))
 	}
 	var re *RetrieveError
 	if !errors.As(err, &re) || re.RetryAfter() != 30*time.Second {
@@ -275,7 +276,7 @@ func TestTokenCancelledContext(t *testing.T) {
 		f := newFakeEndpoint(t, answer(200, okBody))
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := testClient(&fakeSleep{}).Token(ctx, secretRequest(f.url()))
+		_, err := testClient(&testenv.Sleeps{}).Token(ctx, secretRequest(f.url()))
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("got error %v; want context.Canceled", err)
 		}
@@ -293,13 +294,13 @@ func TestTokenCancelledContext(t *testing.T) {
 			cancel()
 			<-r.Context().Done()
 		})
-		sleep := &fakeSleep{}
+		sleep := &testenv.Sleeps{}
 		_, err := testClient(sleep).Token(ctx, Request{TokenURL: f.url() + "?x=1", Method: ClientSecretQuery, ClientID: fxClientID, ClientSecret: fxSecret})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("got error %v; want context.Canceled", err)
 		}
-		if n := len(f.requests()); n != 1 || len(sleep.got()) != 0 {
-			t.Errorf("got %d requests and waits %v; want 1 and none", n, sleep.got())
+		if n := len(f.requests()); n != 1 || len(sleep.Waits()) != 0 {
+			t.Errorf("got %d requests and waits %v; want 1 and none", n, sleep.Waits())
 		}
 		assertNoLeak(t, err, defaultSecrets()...)
 	})
@@ -343,7 +344,7 @@ func TestTransportErrorsHideTheQuery(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sleep := &fakeSleep{}
+			sleep := &testenv.Sleeps{}
 			c := testClient(sleep)
 			c.HTTP = &http.Client{Timeout: tt.timeout}
 			c.Retry.Attempts = 2
@@ -373,15 +374,15 @@ func TestTLSFailureIsNotRetried(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
 	defer srv.Close()
-	sleep := &fakeSleep{}
+	sleep := &testenv.Sleeps{}
 	c := testClient(sleep)
 	c.HTTP = httpclient.New(5 * time.Second) // does not trust httptest's CA
 	_, err := c.Token(context.Background(), secretRequest(srv.URL+"/token"))
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("got error %v; want a certificate error", err)
 	}
-	if len(sleep.got()) != 0 {
-		t.Errorf("got waits %v; want no retry", sleep.got())
+	if len(sleep.Waits()) != 0 {
+		t.Errorf("got waits %v; want no retry", sleep.Waits())
 	}
 }
 
@@ -418,7 +419,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 				})
 				r := m
 				r.TokenURL, r.ClientID, r.Scope = f.url(), fxClientID, "read"
-				tok, err := testClient(&fakeSleep{}).Token(context.Background(), r)
+				tok, err := testClient(&testenv.Sleeps{}).Token(context.Background(), r)
 				secrets := append(defaultSecrets(), "bXktYXBwOnMrZT1jOnIlZXQ=", "bXktYXBwOnMlMkJlJTNEYyUzQXIlMjVldA==")
 				if a, _ := assertion.Load().(string); a != "" {
 					secrets = append(secrets, a)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // discoveryServer serves a discovery document built by doc from the issuer
@@ -64,11 +65,11 @@ func standardDoc(issuer string) map[string]any {
 }
 
 func testDiscovery(now *time.Time) *Discovery {
-	sleep := &fakeSleep{}
+	sleep := &testenv.Sleeps{}
 	return &Discovery{
 		HTTP:  &http.Client{Timeout: 5 * time.Second},
 		Now:   func() time.Time { return *now },
-		Retry: retry.Policy{Attempts: 3, Sleep: sleep.sleep, Rand: func() float64 { return 0 }},
+		Retry: retry.Policy{Attempts: 3, Sleep: sleep.Sleep, Rand: func() float64 { return 0 }},
 	}
 }
 

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"bytes"
-	"context"
 	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
@@ -95,32 +95,13 @@ func answer(status int, body string, headers ...string) http.HandlerFunc {
 // okBody is a successful response carrying fxToken for an hour.
 const okBody = `{"access_token":"` + fxToken + `","token_type":"Bearer","expires_in":3600}`
 
-// fakeSleep records the waits of a retry.Policy without waiting.
-type fakeSleep struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (s *fakeSleep) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.waits = append(s.waits, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
-
-func (s *fakeSleep) got() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.waits...)
-}
-
 // testClient returns a Client on the fixed clock whose retries do not wait
 // and have no jitter (waits are 0 unless the server says Retry-After).
-func testClient(sleep *fakeSleep) *Client {
+func testClient(sleep *testenv.Sleeps) *Client {
 	return &Client{
 		HTTP:  &http.Client{Timeout: 5 * time.Second},
 		Now:   func() time.Time { return fxNow },
-		Retry: retry.Policy{Attempts: 4, Sleep: sleep.sleep, Rand: func() float64 { return 0 }},
+		Retry: retry.Policy{Attempts: 4, Sleep: sleep.Sleep, Rand: func() float64 { return 0 }},
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 func TestTokenRequestPerAuthMethod(t *testing.T) {
@@ -96,7 +98,7 @@ func TestTokenRequestPerAuthMethod(t *testing.T) {
 			f := newFakeEndpoint(t, answer(200, okBody))
 			r := tt.req
 			r.TokenURL = f.srv.URL + tt.path
-			tok, err := testClient(&fakeSleep{}).Token(context.Background(), r)
+			tok, err := testClient(&testenv.Sleeps{}).Token(context.Background(), r)
 			if err != nil {
 				t.Fatalf("Token: %v", err)
 			}
@@ -184,7 +186,7 @@ func TestTokenRejectsBadRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := secretRequest(f.url())
 			tt.mutate(&r)
-			tok, err := testClient(&fakeSleep{}).Token(context.Background(), r)
+			tok, err := testClient(&testenv.Sleeps{}).Token(context.Background(), r)
 			if err == nil {
 				t.Fatalf("Token = %v, nil; want an error containing %q", tok, tt.wantErr)
 			}
