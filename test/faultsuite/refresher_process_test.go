@@ -3,9 +3,9 @@ package faultsuite
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,12 +54,11 @@ func refresherBootstrap(t *testing.T, e *awsEnv) {
 	w := newWitness(t)
 	rig := newTokenRig(t, e)
 	bad := badEndpoints(t, rig.idp.good)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := testenv.FreePort() // nothing listens there: connection refused
 	if err != nil {
 		t.Fatal(err)
 	}
-	down := "http://" + l.Addr().String()
-	l.Close()
+	down := "http://127.0.0.1:" + strconv.Itoa(port)
 
 	type target struct{ name, where, secret string }
 	targets := []target{{"good", `"token_url":"` + bad.URL + `/good"`, rig.secretID}}

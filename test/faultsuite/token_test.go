@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +19,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/refresh"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // idp is a token endpoint whose behaviour each subtest sets.
@@ -203,12 +204,11 @@ func tokenEndpointFaults(t *testing.T, e *awsEnv) {
 	t.Run("down", func(t *testing.T) {
 		w := newWitness(t)
 		rig.storeOld(t)
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		port, err := testenv.FreePort() // nothing listens there: connection refused
 		if err != nil {
 			t.Fatal(err)
 		}
-		down := "http://" + l.Addr().String() + "/connect/token"
-		l.Close() // nothing listens there any more: connection refused
+		down := "http://127.0.0.1:" + strconv.Itoa(port) + "/connect/token"
 		rig.tokenURL.Store(&down)
 		defer func() { u := rig.idp.url(); rig.tokenURL.Store(&u) }()
 		res, took, err := rig.run(t, w, deadline)
