@@ -34,7 +34,7 @@ type exampleWorld struct {
 	ave, gov *localavepoint.Server
 	acronis  *refreshtest.Acronis
 	virtana  *refreshtest.Virtana
-	idsrv    *refreshtest.IdentityServer
+	idsrv    *localavepoint.Server
 	doc      string
 	secrets  []string
 }
@@ -57,10 +57,12 @@ func newExampleWorld(t *testing.T) *exampleWorld {
 		}}),
 		acronis: &refreshtest.Acronis{Clients: map[string]string{"acronis-eu8": acronisSecretEU, "acronis-us5": acronisSecretUS}},
 		virtana: &refreshtest.Virtana{Clients: map[string]string{"virtana-app": virtanaSecret}},
-		idsrv:   &refreshtest.IdentityServer{Clients: map[string]string{"orders-app": idsrvSecret}, Scope: "orders.read invoices.read"},
+		idsrv: refreshtest.StartAvePoint(t, localavepoint.Config{Clients: []localavepoint.Client{
+			{ID: "orders-app", Secret: idsrvSecret, Scopes: []string{"orders.read", "invoices.read"}},
+		}}),
 	}
 	urls := map[string]string{}
-	for name, h := range map[string]http.Handler{"acronis": w.acronis, "virtana": w.virtana, "idsrv": w.idsrv} {
+	for name, h := range map[string]http.Handler{"acronis": w.acronis, "virtana": w.virtana} {
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 		urls[name] = srv.URL
@@ -70,7 +72,7 @@ func newExampleWorld(t *testing.T) *exampleWorld {
 		"https://identity-gov.avepointonlineservices.com", w.gov.URL(),
 		"https://{instance}-cloud.acronis.com", urls["acronis"],
 		"https://app.cloud.virtana.com", urls["virtana"],
-		"https://auth.example.com", urls["idsrv"],
+		"https://auth.example.com", w.idsrv.URL(),
 	).Replace(string(example))
 	if strings.Contains(w.doc, "https://") {
 		t.Fatalf("the example names a provider this test does not serve:\n%s", w.doc)
@@ -118,10 +120,13 @@ func TestExampleConfigPerProvider(t *testing.T) {
 	if !slices.Equal(res.Refreshed, all) {
 		t.Fatalf("got refreshed %v; want %v", res.Refreshed, all)
 	}
-	for name, p := range map[string][]string{"acronis": w.acronis.Problems(), "virtana": w.virtana.Problems(), "identityserver": w.idsrv.Problems()} {
+	for name, p := range map[string][]string{"acronis": w.acronis.Problems(), "virtana": w.virtana.Problems()} {
 		if len(p) != 0 {
 			t.Errorf("%s refused requests: %v", name, p)
 		}
+	}
+	if st := w.idsrv.Stats(); len(st.TokenRejections) != 0 || st.TokenRequests["client_secret_basic"] != 1 {
+		t.Errorf("identityserver: got token requests %v, refusals %v; want one client_secret_basic, none refused", st.TokenRequests, st.TokenRejections)
 	}
 	if got := w.ave.Stats().TokenRequests; got["private_key_jwt"] != 1 || got["client_secret_post"] != 1 || w.ave.Stats().TokensIssued != 2 {
 		t.Errorf("got AvePoint token requests %v; want one private_key_jwt and one client_secret_post, both issued", got)
@@ -172,12 +177,12 @@ func TestExampleConfigPerProvider(t *testing.T) {
 	}
 
 	// Every token is fresh now: no provider is asked again.
-	requests := w.acronis.Requests() + w.virtana.Requests() + w.idsrv.Requests() + w.ave.Stats().TokensIssued + w.gov.Stats().TokensIssued
+	requests := w.acronis.Requests() + w.virtana.Requests() + w.idsrv.Stats().TokensIssued + w.ave.Stats().TokensIssued + w.gov.Stats().TokensIssued
 	res, err = r.Run(ctx, nil)
 	if err != nil || !slices.Equal(res.Skipped, all) {
 		t.Fatalf("second run: got %+v, %v; want every target skipped", res, err)
 	}
-	if now := w.acronis.Requests() + w.virtana.Requests() + w.idsrv.Requests() + w.ave.Stats().TokensIssued + w.gov.Stats().TokensIssued; now != requests {
+	if now := w.acronis.Requests() + w.virtana.Requests() + w.idsrv.Stats().TokensIssued + w.ave.Stats().TokensIssued + w.gov.Stats().TokensIssued; now != requests {
 		t.Errorf("second run made %d token requests; want none", now-requests)
 	}
 

@@ -3,6 +3,7 @@ package localavepoint
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,8 +48,17 @@ func (s *Server) issue(clientID string, scopes []string, ttl time.Duration) (str
 	}
 	s.mu.Lock()
 	s.tokens[signed] = &accessToken{clientID: clientID, scopes: scopes, expires: exp}
+	s.issued = append(s.issued, signed)
 	s.mu.Unlock()
 	return signed, exp
+}
+
+// Issued returns every access token the server issued, in order, for
+// tests that compare what was stored or check that none leaked.
+func (s *Server) Issued() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.issued)
 }
 
 // IssueToken returns a valid access token for the space-separated scope,

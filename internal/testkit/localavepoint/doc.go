@@ -1,7 +1,8 @@
 // Package localavepoint is a faithful local stand-in for AvePoint Online
 // Services: its identity service (an IdentityServer issuing client-credentials
 // tokens) and the Graph audit API (GET /aos/audit), on one loopback base URL.
-// Tests and `make demo` run against it instead of the real service.
+// Tests and `make demo` run against it instead of the real service; it is
+// also the tests' one local IdentityServer, for any provider built on it.
 //
 // Identity, as IdentityServer implements it:
 //   - OpenID Connect Discovery 1.0 at /.well-known/openid-configuration

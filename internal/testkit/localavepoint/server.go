@@ -98,6 +98,7 @@ type Server struct {
 	srv      *http.Server
 	url      string
 	tokens   map[string]*accessToken
+	issued   []string
 	jtis     map[string]time.Time
 	faults   Faults
 	counters faultCounters

@@ -2,7 +2,6 @@ package localavepoint
 
 import (
 	"crypto/subtle"
-	"encoding/base64"
 	"mime"
 	"net/http"
 	"net/url"
@@ -114,7 +113,7 @@ func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request) (method, c
 // authenticate finds the one client authentication method the request uses
 // and verifies it.
 func (s *Server) authenticate(r *http.Request, form url.Values) (string, Client, *rejection) {
-	basicID, basicSecret, hasBasic, malformed := basicAuth(r.Header.Get("Authorization"))
+	basicID, basicSecret, hasBasic, malformed := basicAuth(r)
 	hasAssertion := form.Has("client_assertion") || form.Has("client_assertion_type")
 	hasSecret := form.Has("client_secret")
 	n := 0
@@ -162,56 +161,27 @@ func (s *Server) checkSecret(id, secret string) (Client, *rejection) {
 // basicAuth decodes a Basic Authorization header the way IdentityServer does:
 // base64 of "id:secret" where both parts are form-urlencoded (RFC 6749
 // §2.3.1). malformed reports a Basic header that cannot be decoded.
-func basicAuth(h string) (id, secret string, ok, malformed bool) {
-	scheme, payload, found := strings.Cut(h, " ")
-	if !found || !strings.EqualFold(scheme, "Basic") {
+func basicAuth(r *http.Request) (id, secret string, ok, malformed bool) {
+	scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Basic") {
 		return "", "", false, false
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(payload))
-	if err != nil {
+	encID, encSecret, ok := r.BasicAuth()
+	if id = formUnescape(encID); !ok || id == "" {
 		return "", "", false, true
 	}
-	encID, encSecret, found := strings.Cut(string(raw), ":")
-	if !found {
-		return "", "", false, true
-	}
-	id, secret = formUnescape(encID), formUnescape(encSecret)
-	if id == "" {
-		return "", "", false, true
-	}
-	return id, secret, true, false
+	return id, formUnescape(encSecret), true, false
 }
 
-// formUnescape decodes '+' and %XX like .NET's Uri.UnescapeDataString after
-// IdentityServer's '+' replacement: an invalid escape stays as it is.
+// formUnescape undoes the form encoding. IdentityServer (.NET's
+// Uri.UnescapeDataString after replacing '+') keeps an invalid escape as it
+// is where url.QueryUnescape fails; then only '+' is undone, which refuses
+// the same unencoded secrets.
 func formUnescape(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '+':
-			b = append(b, ' ')
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-		default:
-			b = append(b, c)
-		}
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
 	}
-	return string(b)
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
+	return strings.ReplaceAll(s, "+", " ")
 }
 
 func (s *Server) reject(w http.ResponseWriter, method string, rej *rejection) {

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -125,23 +124,6 @@ func sameKeys(got url.Values, want map[string]string) string {
 	return ""
 }
 
-// basicAuth reads HTTP Basic credentials; formEncoded undoes the form
-// encoding RFC 6749 §2.3.1 applies before base64.
-func basicAuth(r *http.Request, formEncoded bool) (id, secret string, ok bool) {
-	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Basic ")
-	plain, err := base64.StdEncoding.DecodeString(raw)
-	id, secret, found := strings.Cut(string(plain), ":")
-	if !ok || err != nil || !found {
-		return "", "", false
-	}
-	if !formEncoded {
-		return id, secret, true
-	}
-	id, err1 := url.QueryUnescape(id)
-	secret, err2 := url.QueryUnescape(secret)
-	return id, secret, err1 == nil && err2 == nil
-}
-
 // Acronis is the Acronis Cyber Platform token endpoint: POST /bc/idp/token
 // with HTTP Basic of base64("id:secret") exactly as the documentation
 // builds it (no form encoding), body grant_type=client_credentials;
@@ -171,7 +153,7 @@ func (a *Acronis) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.refuse(w, http.StatusBadRequest, "invalid_request", problem)
 		return
 	}
-	id, secret, ok := basicAuth(r, false)
+	id, secret, ok := r.BasicAuth()
 	if !ok || a.Clients[id] == "" || a.Clients[id] != secret {
 		a.refuse(w, http.StatusUnauthorized, "invalid_client", "Basic credentials do not match a client (raw id:secret expected)")
 		return
@@ -237,52 +219,5 @@ func (v *Virtana) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"expires_in":    strconv.FormatInt(int64(life/time.Second), 10),
 		"scope":         "Scope",
 		"token_type":    "Bearer",
-	})
-}
-
-// IdentityServer is a generic OAuth 2.0 token endpoint at /connect/token
-// taking client_secret_basic with the id and secret form-encoded before
-// base64 (RFC 6749 §2.3.1), grant_type=client_credentials and exactly the
-// client's scope; it answers a JWT access token and expires_in.
-type IdentityServer struct {
-	endpoint
-	// Clients maps client ids to secrets.
-	Clients map[string]string
-	// Scope is the scope every request must carry.
-	Scope string
-	// Lifetime is the tokens' lifetime; 0 means one hour.
-	Lifetime time.Duration
-}
-
-// ServeHTTP answers a token request as IdentityServer does, or refuses it
-// saying how it differs.
-func (s *IdentityServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.count()
-	if r.URL.Path != "/connect/token" {
-		s.refuse(w, http.StatusNotFound, "not_found", "path "+r.URL.Path)
-		return
-	}
-	form, problem := checkForm(r)
-	if problem == "" {
-		problem = sameKeys(form, map[string]string{"grant_type": "client_credentials", "scope": s.Scope})
-	}
-	if problem != "" {
-		s.refuse(w, http.StatusBadRequest, "invalid_request", problem)
-		return
-	}
-	id, secret, ok := basicAuth(r, true)
-	if !ok || s.Clients[id] == "" || s.Clients[id] != secret {
-		s.refuse(w, http.StatusUnauthorized, "invalid_client", "Basic credentials do not match a client (form-encoded id and secret expected)")
-		return
-	}
-	life := s.Lifetime
-	if life == 0 {
-		life = time.Hour
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"access_token": s.token(id, time.Now().Add(life)),
-		"expires_in":   int64(life / time.Second),
-		"token_type":   "Bearer",
-		"scope":        s.Scope,
 	})
 }

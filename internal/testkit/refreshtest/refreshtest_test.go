@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 )
 
 func TestLeaks(t *testing.T) {
@@ -44,25 +45,29 @@ func TestLeaks(t *testing.T) {
 func TestProvidersRefuseOtherStyles(t *testing.T) {
 	t.Parallel()
 	const id, secret = "app", "s+e=c:r%et"
+	serve := func(h http.Handler) string {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	acronis := serve(&Acronis{Clients: map[string]string{id: secret}}) + "/bc/idp/token"
+	virtana := serve(&Virtana{Clients: map[string]string{id: secret}}) + "/authentication/oauth/token"
+	idsrv := StartAvePoint(t, localavepoint.Config{Clients: []localavepoint.Client{{ID: id, Secret: secret, Scopes: []string{"a"}}}}).TokenEndpoint()
 	tests := []struct {
-		name    string
-		handler http.Handler
-		path    string
-		req     oauth.Request
+		name, url string
+		req       oauth.Request
 	}{
-		{"acronis: form-encoded Basic", &Acronis{Clients: map[string]string{id: secret}}, "/bc/idp/token", oauth.Request{Method: oauth.ClientSecretBasic, BasicEncoding: oauth.BasicForm}},
-		{"acronis: post", &Acronis{Clients: map[string]string{id: secret}}, "/bc/idp/token", oauth.Request{Method: oauth.ClientSecretPost}},
-		{"acronis: scope", &Acronis{Clients: map[string]string{id: secret}}, "/bc/idp/token", oauth.Request{Method: oauth.ClientSecretBasic, BasicEncoding: oauth.BasicRaw, Scope: "x"}},
-		{"virtana: post", &Virtana{Clients: map[string]string{id: secret}}, "/authentication/oauth/token", oauth.Request{Method: oauth.ClientSecretPost}},
-		{"virtana: extra param", &Virtana{Clients: map[string]string{id: secret}}, "/authentication/oauth/token", oauth.Request{Method: oauth.ClientSecretQuery, Scope: "x"}},
-		{"identityserver: raw Basic", &IdentityServer{Clients: map[string]string{id: secret}, Scope: "a"}, "/connect/token", oauth.Request{Method: oauth.ClientSecretBasic, BasicEncoding: oauth.BasicRaw, Scope: "a"}},
-		{"identityserver: wrong scope", &IdentityServer{Clients: map[string]string{id: secret}, Scope: "a"}, "/connect/token", oauth.Request{Method: oauth.ClientSecretBasic, Scope: "b"}},
+		{"acronis: form-encoded Basic", acronis, oauth.Request{Method: oauth.ClientSecretBasic, BasicEncoding: oauth.BasicForm}},
+		{"acronis: post", acronis, oauth.Request{Method: oauth.ClientSecretPost}},
+		{"acronis: scope", acronis, oauth.Request{Method: oauth.ClientSecretBasic, BasicEncoding: oauth.BasicRaw, Scope: "x"}},
+		{"virtana: post", virtana, oauth.Request{Method: oauth.ClientSecretPost}},
+		{"virtana: extra param", virtana, oauth.Request{Method: oauth.ClientSecretQuery, Scope: "x"}},
+		{"identityserver: raw Basic", idsrv, oauth.Request{Method: oauth.ClientSecretBasic, BasicEncoding: oauth.BasicRaw, Scope: "a"}},
+		{"identityserver: wrong scope", idsrv, oauth.Request{Method: oauth.ClientSecretBasic, Scope: "b"}},
 	}
 	for _, tt := range tests {
-		srv := httptest.NewServer(tt.handler)
-		tt.req.TokenURL, tt.req.ClientID, tt.req.ClientSecret = srv.URL+tt.path, id, secret
+		tt.req.TokenURL, tt.req.ClientID, tt.req.ClientSecret = tt.url, id, secret
 		_, err := (&oauth.Client{}).Token(context.Background(), tt.req)
-		srv.Close()
 		if err == nil {
 			t.Errorf("%s: accepted; want refused", tt.name)
 			continue
