@@ -60,8 +60,14 @@ type Late struct {
 	VisibleAt time.Time
 }
 
+// faultCounters count each endpoint's requests and the burst errors it has
+// still to answer.
 type faultCounters struct {
-	audit, auditErrors, token, tokenErrors int
+	audit, token endpointCounter
+}
+
+type endpointCounter struct {
+	calls, errors int
 }
 
 // SetFaults replaces the fault switches and restarts their counters. Late
@@ -70,7 +76,7 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
-	s.counters = faultCounters{auditErrors: f.ErrorBurst, tokenErrors: f.TokenErrorBurst}
+	s.counters = faultCounters{audit: endpointCounter{errors: f.ErrorBurst}, token: endpointCounter{errors: f.TokenErrorBurst}}
 }
 
 // ReleaseLate makes the late records of Faults.Late visible from now on.
@@ -91,54 +97,51 @@ func (s *Server) lateRecords() Late {
 	return l
 }
 
-// auditFault answers the request with an injected failure and reports
+// auditFault answers an audit request with an injected failure and reports
 // whether it did.
 func (s *Server) auditFault(w http.ResponseWriter, r *http.Request) bool {
-	s.mu.Lock()
-	f := s.faults
-	s.counters.audit++
-	n := s.counters.audit
-	burst := s.counters.auditErrors > 0
-	if burst {
-		s.counters.auditErrors--
-	}
-	s.mu.Unlock()
-	if !sleep(r.Context(), f.PageDelay) {
-		return true
-	}
-	switch {
-	case burst:
-		s.serverError(w, f.ErrorStatus)
-		return true
-	case f.ThrottleEvery > 0 && n%f.ThrottleEvery == 0:
-		s.throttle(w, f.RetryAfter)
-		writeJSON(w, http.StatusTooManyRequests, apiError(s.now(), http.StatusTooManyRequests))
-		return true
-	}
-	return false
+	return s.injectFault(w, r, &s.counters.audit, func(f Faults) endpointFault {
+		return endpointFault{delay: f.PageDelay, errorStatus: f.ErrorStatus, throttleEvery: f.ThrottleEvery}
+	}, func() any { return apiError(s.now(), http.StatusTooManyRequests) })
 }
 
 // tokenFault is auditFault for the token endpoint.
 func (s *Server) tokenFault(w http.ResponseWriter, r *http.Request) bool {
+	return s.injectFault(w, r, &s.counters.token, func(f Faults) endpointFault {
+		return endpointFault{delay: f.TokenDelay, errorStatus: http.StatusServiceUnavailable, throttleEvery: f.TokenThrottleEvery}
+	}, func() any { return map[string]string{"error": "too_many_requests"} })
+}
+
+// endpointFault is what Faults switch on for one endpoint.
+type endpointFault struct {
+	delay         time.Duration
+	errorStatus   int
+	throttleEvery int
+}
+
+// injectFault counts the request in c, then answers it with a burst error or
+// a 429 (whose body throttled makes) when pick's switches say so, and
+// reports whether it did.
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, c *endpointCounter, pick func(Faults) endpointFault, throttled func() any) bool {
 	s.mu.Lock()
-	f := s.faults
-	s.counters.token++
-	n := s.counters.token
-	burst := s.counters.tokenErrors > 0
+	f, retryAfter := pick(s.faults), s.faults.RetryAfter
+	c.calls++
+	n := c.calls
+	burst := c.errors > 0
 	if burst {
-		s.counters.tokenErrors--
+		c.errors--
 	}
 	s.mu.Unlock()
-	if !sleep(r.Context(), f.TokenDelay) {
+	if !sleep(r.Context(), f.delay) {
 		return true
 	}
 	switch {
 	case burst:
-		s.serverError(w, http.StatusServiceUnavailable)
+		s.serverError(w, f.errorStatus)
 		return true
-	case f.TokenThrottleEvery > 0 && n%f.TokenThrottleEvery == 0:
-		s.throttle(w, f.RetryAfter)
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "too_many_requests"})
+	case f.throttleEvery > 0 && n%f.throttleEvery == 0:
+		s.throttle(w, retryAfter)
+		writeJSON(w, http.StatusTooManyRequests, throttled())
 		return true
 	}
 	return false
