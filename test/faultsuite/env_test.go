@@ -4,17 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/tokenrelay/tokenrelay/internal/testkit/awsfault"
-	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
@@ -36,24 +33,15 @@ type awsEnv struct {
 
 func newAWS(t *testing.T) *awsEnv {
 	t.Helper()
-	endpoint := testenv.Moto(t)
-	p, err := awsfault.Start(endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	cfg := testenv.AWSConfig(t, p.URL())
-	cfg.Retryer = func() aws.Retryer {
-		return awsretry.NewStandard(func(o *awsretry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
-	}
-	direct := testenv.AWSConfig(t, endpoint)
+	e := awsfault.StartEnv(t)
+	cfg, direct := e.Faulty, e.Direct
 	s3opt := func(o *s3.Options) {
 		o.UsePathStyle = true
 		o.DisableLogOutputChecksumValidationSkipped = true // moto returns no checksums
 	}
 	return &awsEnv{
-		endpoint:  endpoint,
-		proxy:     p,
+		endpoint:  e.Endpoint,
+		proxy:     e.Proxy,
 		sm:        secretsmanager.NewFromConfig(cfg),
 		ssm:       ssm.NewFromConfig(cfg),
 		s3:        s3.NewFromConfig(cfg, s3opt),

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/tokenrelay/tokenrelay/internal/testkit/awsfault"
-	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // env is one moto_server and one proxy in front of it, shared by the subtests of a test.
@@ -28,22 +27,11 @@ type env struct {
 	cfg   aws.Config // through the proxy, with the SDK's standard retryer
 }
 
-// setup starts moto_server and the proxy. The clients behind the proxy use the SDK's standard
-// retryer (its retryable codes and statuses, three attempts) with its backoff capped at 20ms so
-// that the tests do not wait the default seconds.
+// setup starts moto_server and the proxy (awsfault.StartEnv).
 func setup(t *testing.T) *env {
 	t.Helper()
-	endpoint := testenv.Moto(t)
-	p, err := awsfault.Start(endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	cfg := testenv.AWSConfig(t, p.URL())
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
-	}
-	return &env{moto: testenv.AWSConfig(t, endpoint), proxy: p, cfg: cfg}
+	e := awsfault.StartEnv(t)
+	return &env{moto: e.Direct, proxy: e.Proxy, cfg: e.Faulty}
 }
 
 // fresh removes the rules and zeroes the counters between subtests.
