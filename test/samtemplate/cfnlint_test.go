@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // runCfnLint runs cfn-lint on the template at path and returns its output
@@ -34,7 +36,7 @@ func runCfnLint(t *testing.T, path string) (string, bool) {
 // TestCfnLint fails on any cfn-lint error, warning or other output for
 // template.yaml (cfn-lint applies the SAM transform first).
 func TestCfnLint(t *testing.T) {
-	out, ok := runCfnLint(t, filepath.Join(moduleRoot(t), "template.yaml"))
+	out, ok := runCfnLint(t, filepath.Join(testenv.ModuleRoot(t), "template.yaml"))
 	if !ok {
 		t.Errorf("cfn-lint template.yaml: want no findings; got:\n%s", out)
 	}
@@ -59,7 +61,7 @@ func TestCfnLintCatchesBadTemplate(t *testing.T) {
 // `make build-<LogicalId>` with ARTIFACTS_DIR set and expects
 // $(ARTIFACTS_DIR)/bootstrap, a linux/arm64 static binary.
 func TestMakefileBuildsFunctions(t *testing.T) {
-	root := moduleRoot(t)
+	root := testenv.ModuleRoot(t)
 	makeBin, err := exec.LookPath("make")
 	if err != nil {
 		t.Fatalf("make not found on PATH: install it with: apt-get install make")

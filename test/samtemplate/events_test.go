@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/config"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 func readJSON(t *testing.T, name string, v any) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(moduleRoot(t), "events", name))
+	data, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events", name))
 	if err != nil {
 		t.Fatalf("read events/%s: %v", name, err)
 	}
@@ -157,7 +158,7 @@ func TestEventsMatchTemplate(t *testing.T) {
 // TestExampleConfigParses runs the example refresher config through the
 // refresher's own parser, so the example users copy is always valid.
 func TestExampleConfigParses(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(moduleRoot(t), "events", "refresher-config.example.json"))
+	data, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events", "refresher-config.example.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // parseTemplate decodes a CloudFormation/SAM YAML document into plain Go
@@ -104,30 +106,10 @@ func fromNode(n *yaml.Node) (any, error) {
 	return map[string]any{fn: v}, nil
 }
 
-// moduleRoot returns the directory holding go.mod, above the test's
-// working directory.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 // loadTemplate parses template.yaml at the module root.
 func loadTemplate(t testing.TB) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(moduleRoot(t), "template.yaml"))
+	data, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "template.yaml"))
 	if err != nil {
 		t.Fatalf("read template.yaml: %v", err)
 	}
