@@ -13,8 +13,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/jsonvalue"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 )
 
@@ -76,7 +76,7 @@ func parseResponse(status int, h http.Header, body []byte, now time.Time, defaul
 	if status >= 300 && status <= 399 {
 		e := retrieveErr(nil, false)
 		e.Body = ""
-		return nil, &redirectError{RetrieveError: e, location: clean(httpclient.Redact(h.Get("Location")), maxSnippet, secrets...)}
+		return nil, &redirectError{RetrieveError: e, location: clean(redact.URL(h.Get("Location")), maxSnippet, secrets...)}
 	}
 	fields, ok := jsonObject(body)
 	if !ok {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/config"
-	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 )
 
 // Result is the invocation's result (§1.5). Every list is present, empty
@@ -207,7 +207,7 @@ func (r *Refresher) logOutcome(ctx context.Context, o outcome) {
 	case o.err != nil:
 		r.logger().ErrorContext(ctx, "target failed", append(attrs, "error", o.err.Error())...)
 	case o.refreshed:
-		attrs = append(attrs, "reason", o.reason, "auth_method", string(o.method), "token_endpoint", httpclient.Redact(o.tokenURL))
+		attrs = append(attrs, "reason", o.reason, "auth_method", string(o.method), "token_endpoint", redact.URL(o.tokenURL))
 		r.logger().InfoContext(ctx, "target refreshed", attrs...)
 	default:
 		r.logger().InfoContext(ctx, "target skipped", append(attrs, "reason", o.reason)...)

@@ -19,6 +19,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 )
 
 // manyTargets is a document of n targets named t00, t01, ...
@@ -146,7 +147,7 @@ func TestStoreFailureIsIsolated(t *testing.T) {
 		t.Fatalf("got %+v; want a refreshed, b failed", res)
 	}
 	// The SDK error repeated the value: the refresher scrubs it.
-	if msg := res.Failed[0].Error; strings.Contains(msg, "tok-id-sb") || !strings.Contains(msg, redacted) {
+	if msg := res.Failed[0].Error; strings.Contains(msg, "tok-id-sb") || !strings.Contains(msg, redact.Marker) {
 		t.Errorf("got error %q; want the token redacted", msg)
 	}
 }
@@ -162,7 +163,7 @@ func TestErrorsAreScrubbed(t *testing.T) {
 		t.Fatalf("got %+v, %v; want target a failed", res, err)
 	}
 	for _, msg := range []string{res.Failed[0].Error, err.Error()} {
-		if strings.Contains(msg, "secret-sa") || !strings.Contains(msg, "client_secret "+redacted+" is wrong") {
+		if strings.Contains(msg, "secret-sa") || !strings.Contains(msg, "client_secret "+redact.Marker+" is wrong") {
 			t.Errorf("got %q; want the client secret redacted", msg)
 		}
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 )
 
 // outcome is what happened to one target.
@@ -28,9 +28,6 @@ type outcome struct {
 	tokenURL string
 }
 
-// redacted replaces a scrubbed secret in messages.
-const redacted = "[REDACTED]"
-
 // targetError is a target's failure: the step that failed and why, with the
 // secrets the refresher handled removed from the message.
 type targetError struct {
@@ -43,12 +40,15 @@ type targetError struct {
 
 func (e *targetError) Error() string {
 	msg := fmt.Sprintf("refresh: target %q: %s: %v", e.target, e.step, e.err)
+	// A secret under 4 characters is left alone: replacing it would shred
+	// the message's own words.
+	long := make([]string, 0, len(e.secrets))
 	for _, s := range e.secrets {
 		if len(s) >= 4 {
-			msg = strings.ReplaceAll(msg, s, redacted)
+			long = append(long, s)
 		}
 	}
-	return msg
+	return redact.Secrets(msg, long...)
 }
 
 func (e *targetError) Unwrap() error { return e.err }
