@@ -112,7 +112,7 @@ func (c *Client) attempt(ctx context.Context, hc *http.Client, u *url.URL, safeU
 		}
 		return nil, transportError(ctx, "oauth: token request to "+safeURL, req.URL.String(), err, secrets...)
 	}
-	tok, err := parseResponse(resp.StatusCode, resp.Header, body, now, r.defaultLifetime(), secrets...)
+	tok, err := parseResponse(resp.StatusCode, resp.Header, body, now, lifetimeOr(r.DefaultLifetime), secrets...)
 	if err != nil {
 		var re *RetrieveError
 		if errors.As(err, &re) {

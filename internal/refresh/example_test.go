@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/refreshtest"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
@@ -102,8 +102,8 @@ func TestExampleConfigPerProvider(t *testing.T) {
 	logs := &testenv.Buffer{}
 	r := wire(w.aws, "", logs)
 	doc := w.doc
-	r.Config = config.Loader{Getenv: func(k string) string {
-		if k == config.EnvInline {
+	r.Config = targets.Loader{Getenv: func(k string) string {
+		if k == targets.EnvInline {
 			return doc
 		}
 		return ""

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/redact"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
 
 // Result is the invocation's result (§1.5). Every list is present, empty
@@ -108,7 +108,7 @@ func (r *Refresher) Run(ctx context.Context, event []byte) (*Result, error) {
 // runAll refreshes targets, at most r.concurrency() at once, and returns
 // their outcomes in the targets' order. A target still waiting for a slot
 // when work ends fails without starting; ctx is kept for the writes.
-func (r *Refresher) runAll(ctx, work context.Context, targets []config.Target, force bool) []outcome {
+func (r *Refresher) runAll(ctx, work context.Context, targets []targets.Target, force bool) []outcome {
 	outcomes := make([]outcome, len(targets))
 	slots := make(chan struct{}, r.concurrency())
 	var wg sync.WaitGroup

@@ -16,10 +16,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/redact"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
 
 // manyTargets is a document of n targets named t00, t01, ...
@@ -249,7 +249,7 @@ func TestConfigErrorsRunNothing(t *testing.T) {
 			t.Parallel()
 			store := newStore(nil)
 			r := newRefresher(t, `{"targets":[{"name":"x","secret_id":"s","token_url":"https://idp.example.com/token","parameter_name":"/x"}]}`, store)
-			r.Config = loaderFn(func(context.Context) (*config.Config, error) { return config.Parse([]byte(tt.doc)) })
+			r.Config = loaderFn(func(context.Context) (*targets.Document, error) { return targets.Parse([]byte(tt.doc)) })
 			res, err := r.Run(context.Background(), nil)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "refresh: load configuration: config: ") {
 				t.Fatalf("got error %v; want one about %q", err, tt.wantErr)

@@ -12,13 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/refresh"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
 
 // idp is a token endpoint whose behaviour each subtest sets.
@@ -128,8 +128,8 @@ func (r *tokenRig) refresher(w *witness) *refresh.Refresher {
 			"scope":"audit.read.all","parameter_name":%q}]}`, idpTarget, r.secretID, *r.tokenURL.Load(), r.param)
 	}
 	return &refresh.Refresher{
-		Config: config.Loader{Getenv: func(k string) string {
-			if k == config.EnvInline {
+		Config: targets.Loader{Getenv: func(k string) string {
+			if k == targets.EnvInline {
 				return doc()
 			}
 			return ""
