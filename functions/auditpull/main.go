@@ -38,7 +38,7 @@ func main() {
 	}
 	s3Client := s3.NewFromConfig(awsCfg)
 	tokens := &auditpull.TokenSource{Params: paramstore.Store{SSM: ssm.NewFromConfig(awsCfg)}, Name: cfg.TokenParameter}
-	h := &auditpull.Handler{Log: log, Puller: &auditpull.Puller{
+	h := &auditpull.Handler{Logger: log, Puller: &auditpull.Puller{
 		Config:  cfg,
 		API:     &auditapi.Client{HTTP: httpclient.New(time.Minute), BaseURL: cfg.BaseURL, Tokens: tokens},
 		Archive: &archive.Archive{Bucket: cfg.Bucket, Uploader: archive.NewUploader(s3Client)},

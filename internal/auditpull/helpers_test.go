@@ -109,7 +109,7 @@ func newRig(t *testing.T, env awsEnv, apc localavepoint.Config, vars map[string]
 		Metrics: r.metrics,
 		Now:     func() time.Time { return r.now },
 	}
-	r.handler = &auditpull.Handler{Puller: r.puller, Log: log}
+	r.handler = &auditpull.Handler{Puller: r.puller, Logger: log}
 	return r
 }
 

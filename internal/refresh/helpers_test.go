@@ -164,3 +164,13 @@ func assertJSONBytes(t testing.TB, got []byte, want string) {
 		t.Errorf("got %s; want %s", got, want)
 	}
 }
+
+// runPayload decodes payload as Handle does and runs the event, so that a
+// bad event is an error with a nil Result.
+func runPayload(ctx context.Context, r *Refresher, payload string) (*Result, error) {
+	ev, err := ParseEvent([]byte(payload))
+	if err != nil {
+		return nil, err
+	}
+	return r.Run(ctx, ev)
+}

@@ -43,7 +43,7 @@ func clockFaults(t *testing.T, e *awsEnv) {
 				param := "/tokens/skew-" + randHex(4)
 				before, early := ap.Stats().TokensIssued, clockRejections(ap)
 				r := skewedRefresher(w, e, ap, secret.id, param, tt.skew)
-				res, err := r.Run(t.Context(), []byte(`{"force":true}`))
+				res, err := r.Run(t.Context(), refresh.Event{Force: true})
 				w.note(res, err)
 				if !tt.ok {
 					if err == nil || res == nil || len(res.Failed) != 1 {

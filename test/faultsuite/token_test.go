@@ -150,7 +150,7 @@ func (r *tokenRig) run(t *testing.T, w *witness, deadline time.Duration) (*refre
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	start := time.Now()
-	res, err := r.refresher(w).Run(ctx, []byte(`{"force":true}`))
+	res, err := r.refresher(w).Run(ctx, refresh.Event{Force: true})
 	took := time.Since(start)
 	w.note(res, err)
 	return res, took, err
