@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -15,7 +16,6 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/lambdainit"
-	"github.com/tokenrelay/tokenrelay/internal/logging"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/refresh"
@@ -23,7 +23,7 @@ import (
 )
 
 func main() {
-	logger := logging.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	logger := lambdacontext.NewLogger() // JSON lines with the template's LogFormat: JSON
 	concurrency, err := refresh.ParseConcurrency(os.Getenv(refresh.EnvConcurrency))
 	if err != nil {
 		lambdainit.Fail(logger, err)

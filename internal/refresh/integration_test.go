@@ -12,7 +12,6 @@ import (
 
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
-	"github.com/tokenrelay/tokenrelay/internal/logging"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/refresh"
@@ -39,7 +38,7 @@ func wire(aws *refreshtest.AWS, configParameter string, logs *testenv.Buffer) *r
 		Discovery:   &oauth.Discovery{HTTP: httpClient, Retry: fast},
 		Tokens:      &oauth.Client{HTTP: httpClient, Retry: fast},
 		Store:       paramstore.Store{SSM: aws.SSM},
-		Logger:      logging.New(logs, "DEBUG"),
+		Logger:      testenv.Logger(logs),
 	}
 }
 
