@@ -85,7 +85,7 @@ bench: tools npm
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 1 ./...
 
 FUZZ_TARGETS := \
-	./internal/config:FuzzParse \
+	./internal/targets:FuzzParse \
 	./internal/credentials:FuzzParse \
 	./internal/oauth:FuzzParseResponse \
 	./internal/auditapi:FuzzParsePage \

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -20,14 +21,12 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/lambdainit"
-	"github.com/tokenrelay/tokenrelay/internal/logging"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 )
 
 func main() {
-	log := logging.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
-	// Lambda kills a process above its memory size; a soft limit below it makes the GC collect
-	// sooner instead of letting the heap reach twice the live data (GOMEMLIMIT still wins).
+	log := lambdacontext.NewLogger() // JSON lines with the template's LogFormat: JSON
+	// A soft limit under Lambda's memory size makes the GC collect before Lambda kills the process.
 	if mb, err := strconv.Atoi(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")); err == nil && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(mb) << 20 * 7 / 10)
 	}
@@ -38,7 +37,7 @@ func main() {
 	}
 	s3Client := s3.NewFromConfig(awsCfg)
 	tokens := &auditpull.TokenSource{Params: paramstore.Store{SSM: ssm.NewFromConfig(awsCfg)}, Name: cfg.TokenParameter}
-	h := &auditpull.Handler{Log: log, Puller: &auditpull.Puller{
+	h := &auditpull.Handler{Logger: log, Puller: &auditpull.Puller{
 		Config:  cfg,
 		API:     &auditapi.Client{HTTP: httpclient.New(time.Minute), BaseURL: cfg.BaseURL, Tokens: tokens},
 		Archive: &archive.Archive{Bucket: cfg.Bucket, Uploader: archive.NewUploader(s3Client)},

@@ -8,34 +8,34 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/lambdainit"
-	"github.com/tokenrelay/tokenrelay/internal/logging"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/refresh"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
 
 func main() {
-	logger := logging.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	logger := lambdacontext.NewLogger() // JSON lines with the template's LogFormat: JSON
 	concurrency, err := refresh.ParseConcurrency(os.Getenv(refresh.EnvConcurrency))
 	if err != nil {
 		lambdainit.Fail(logger, err)
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		lambdainit.Fail(logger, err)
 	}
 	ssmClient := ssm.NewFromConfig(cfg)
 	httpClient := httpclient.New(15 * time.Second)
 	h := &refresh.Refresher{
-		Config:      config.Loader{SSM: ssmClient},
+		Config:      targets.Loader{SSM: ssmClient},
 		Credentials: credentials.Source{API: secretsmanager.NewFromConfig(cfg)},
 		Discovery:   &oauth.Discovery{HTTP: httpClient},
 		Tokens:      &oauth.Client{HTTP: httpClient},

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 )
 
 // DataCenters are the documented data-center codes: the code "us" is
@@ -33,7 +34,7 @@ func BaseURL(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("auditapi: base URL: %w", err)
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return nil, fmt.Errorf("auditapi: base URL %s must not have a query or fragment", httpclient.Redact(s))
+		return nil, fmt.Errorf("auditapi: base URL %s must not have a query or fragment", redact.URL(s))
 	}
 	return u, nil
 }

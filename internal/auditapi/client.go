@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 )
 
@@ -95,7 +95,7 @@ func (c *Client) Pages(ctx context.Context, q Query, fn func(records []json.RawM
 			return fmt.Errorf("auditapi: page %d of %s: %w", n, q, err)
 		}
 		if seen[pageKey(u)] {
-			return fmt.Errorf("auditapi: page %d of %s: nextLink %s repeats an earlier page (a loop)", n, q, redact(u))
+			return fmt.Errorf("auditapi: page %d of %s: nextLink %s repeats an earlier page (a loop)", n, q, redact.URL(u.String()))
 		}
 		next = u
 	}
@@ -143,7 +143,7 @@ func (q Query) String() string {
 func (c *Client) resolve(current *url.URL, link string) (*url.URL, error) {
 	ref, err := url.Parse(strings.TrimSpace(link))
 	if err != nil {
-		return nil, fmt.Errorf("nextLink %q is not a URL", httpclient.Redact(link))
+		return nil, fmt.Errorf("nextLink %q is not a URL", redact.URL(link))
 	}
 	var u *url.URL
 	switch {
@@ -185,11 +185,4 @@ func hostPort(u *url.URL) string {
 // of its query parameters.
 func pageKey(u *url.URL) string {
 	return strings.ToLower(u.Scheme) + "://" + hostPort(u) + u.EscapedPath() + "?" + u.Query().Encode()
-}
-
-// redact is u without its query, for messages.
-func redact(u *url.URL) string {
-	r := *u
-	r.RawQuery, r.ForceQuery, r.Fragment, r.RawFragment, r.User = "", false, "", "", nil
-	return r.String()
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 )
 
@@ -114,9 +115,9 @@ func newStatusError(status int, u, retryAfter string, body []byte, token string,
 			}
 		}
 		if token != "" {
-			e.Message = strings.ReplaceAll(e.Message, token, "[redacted]")
-			e.RequestID = strings.ReplaceAll(e.RequestID, token, "[redacted]")
-			e.TraceID = strings.ReplaceAll(e.TraceID, token, "[redacted]")
+			e.Message = redact.Secrets(e.Message, token)
+			e.RequestID = redact.Secrets(e.RequestID, token)
+			e.TraceID = redact.Secrets(e.TraceID, token)
 		}
 	}
 	if status == http.StatusTooManyRequests || status >= 500 {

@@ -7,10 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 )
 
@@ -34,7 +34,7 @@ func (c *Client) page(ctx context.Context, u *url.URL, st *session) (Page, error
 			if contentType == "" {
 				contentType = "none"
 			}
-			return fmt.Errorf("GET %s (Content-Type %s): %w", redact(u), clip(contentType, 64), err)
+			return fmt.Errorf("GET %s (Content-Type %s): %w", redact.URL(u.String()), clip(contentType, 64), err)
 		}
 		return nil
 	})
@@ -46,7 +46,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, st *session) (body []byte,
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
-			return nil, "", fmt.Errorf("GET %s: %w", redact(u), err)
+			return nil, "", fmt.Errorf("GET %s: %w", redact.URL(u.String()), err)
 		}
 		req.Header.Set("Authorization", "Bearer "+st.token)
 		req.Header.Set("Accept", "application/json")
@@ -59,16 +59,16 @@ func (c *Client) get(ctx context.Context, u *url.URL, st *session) (body []byte,
 			resp.Body.Close()
 			switch {
 			case errors.Is(err, httpclient.ErrTooLarge):
-				return nil, "", fmt.Errorf("GET %s: %w", redact(u), err)
+				return nil, "", fmt.Errorf("GET %s: %w", redact.URL(u.String()), err)
 			case err != nil:
-				return nil, "", retry.Temporary(fmt.Errorf("GET %s: %w", redact(u), scrub(err, st.token)), 0)
+				return nil, "", retry.Temporary(fmt.Errorf("GET %s: %w", redact.URL(u.String()), redact.Error(err, st.token)), 0)
 			}
 			return body, resp.Header.Get("Content-Type"), nil
 		}
 		errBody, _ := httpclient.ReadBody(resp.Body, maxErrorBody)
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body.Close()
-		serr := newStatusError(resp.StatusCode, redact(u), resp.Header.Get("Retry-After"), errBody, st.token, c.now())
+		serr := newStatusError(resp.StatusCode, redact.URL(u.String()), resp.Header.Get("Retry-After"), errBody, st.token, c.now())
 		if resp.StatusCode != http.StatusUnauthorized {
 			return nil, "", serr
 		}
@@ -94,19 +94,11 @@ func (c *Client) networkError(ctx context.Context, u *url.URL, err error, token 
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	err = fmt.Errorf("GET %s: %w", redact(u), scrub(err, token))
+	err = fmt.Errorf("GET %s: %w", redact.URL(u.String()), redact.Error(err, token))
 	if ctx.Err() != nil {
 		return err
 	}
 	return retry.Temporary(err, 0)
-}
-
-// scrub hides the token should an error ever repeat it.
-func scrub(err error, token string) error {
-	if token != "" && strings.Contains(err.Error(), token) {
-		return errors.New(strings.ReplaceAll(err.Error(), token, "[redacted]"))
-	}
-	return err
 }
 
 func (c *Client) maxPageBytes() int64 {

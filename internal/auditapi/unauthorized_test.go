@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 )
 
 func TestPagesUnauthorized(t *testing.T) {
@@ -116,7 +118,7 @@ func TestPagesUnauthorized(t *testing.T) {
 			if srv.count() != pages+1 {
 				t.Errorf("got %d requests; want %d", srv.count(), pages+1)
 			}
-			if !strings.Contains(err.Error(), "[redacted]") {
+			if !strings.Contains(err.Error(), redact.Marker) {
 				t.Errorf("error %q; want the echoed token redacted", err)
 			}
 			assertNoToken(t, err)

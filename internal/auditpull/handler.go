@@ -10,14 +10,14 @@ import (
 type Handler struct {
 	// Puller does the work.
 	Puller *Puller
-	// Log receives the outcome of each invocation; nil discards.
-	Log *slog.Logger
+	// Logger receives the outcome of each invocation; nil discards.
+	Logger *slog.Logger
 }
 
 // Handle decodes the event, runs it, and returns the result; a failed run
 // is logged and returned as the invocation's error.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Result, error) {
-	log := h.Log
+	log := h.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

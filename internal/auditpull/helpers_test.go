@@ -23,7 +23,6 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 	"github.com/tokenrelay/tokenrelay/internal/checkpoint"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
-	"github.com/tokenrelay/tokenrelay/internal/logging"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
@@ -94,7 +93,7 @@ func newRig(t *testing.T, env awsEnv, apc localavepoint.Config, vars map[string]
 	r := &rig{t: t, aws: env, api: api, cfg: cfg, logs: &testenv.Buffer{}, metrics: &testenv.Buffer{},
 		now: day0.Add(72 * time.Hour)}
 	r.putToken(api.IssueToken(localavepoint.AuditScope, time.Hour), time.Now().Add(time.Hour))
-	log := logging.New(r.logs, "DEBUG")
+	log := testenv.Logger(r.logs)
 	r.puller = &auditpull.Puller{
 		Config: cfg,
 		API: &auditapi.Client{
@@ -109,7 +108,7 @@ func newRig(t *testing.T, env awsEnv, apc localavepoint.Config, vars map[string]
 		Metrics: r.metrics,
 		Now:     func() time.Time { return r.now },
 	}
-	r.handler = &auditpull.Handler{Puller: r.puller, Log: log}
+	r.handler = &auditpull.Handler{Puller: r.puller, Logger: log}
 	return r
 }
 

@@ -10,10 +10,9 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-)
 
-// redacted stands for a secret value in printed and logged output.
-const redacted = "[redacted]"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
+)
 
 // Credentials are the client credentials held in one secret: a client ID
 // with either a client secret or an RSA private key (and, optionally, the
@@ -94,14 +93,14 @@ func (c Credentials) secretDesc() string {
 	if c.ClientSecret == "" {
 		return "none"
 	}
-	return redacted
+	return redact.Marker
 }
 
 func (c Credentials) keyDesc() string {
 	if c.PrivateKey == nil || c.PrivateKey.N == nil {
 		return "none"
 	}
-	return "RSA-" + strconv.Itoa(c.PrivateKey.N.BitLen()) + " " + redacted
+	return "RSA-" + strconv.Itoa(c.PrivateKey.N.BitLen()) + " " + redact.Marker
 }
 
 func (c Credentials) certDesc() string {

@@ -74,9 +74,9 @@ func TestCredentialsNeverPrintSecrets(t *testing.T) {
 		secret string
 		want   string // in every output: what is shown instead
 	}{
-		{"client secret", secretJSON(t, map[string]any{"client_id": "app-1", "client_secret": testSecret}), "[redacted]"},
-		{"PEM", secretJSON(t, map[string]any{"client_id": "app-1", "private_key": keyPEM, "certificate": certPEM(certA())}), "RSA-2048 [redacted]"},
-		{"PFX", secretJSON(t, map[string]any{"client_id": "app-1", "pfx": pfx, "pfx_password": testPassword}), "RSA-2048 [redacted]"},
+		{"client secret", secretJSON(t, map[string]any{"client_id": "app-1", "client_secret": testSecret}), "[REDACTED]"},
+		{"PEM", secretJSON(t, map[string]any{"client_id": "app-1", "private_key": keyPEM, "certificate": certPEM(certA())}), "RSA-2048 [REDACTED]"},
+		{"PFX", secretJSON(t, map[string]any{"client_id": "app-1", "pfx": pfx, "pfx_password": testPassword}), "RSA-2048 [REDACTED]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,7 +100,7 @@ func TestCredentialsNeverPrintSecrets(t *testing.T) {
 func TestCredentialsShowCertificate(t *testing.T) {
 	t.Parallel()
 	c := Credentials{ClientID: "app-1", PrivateKey: keyA(), Certificate: certA()}
-	want := `credentials.Credentials{ClientID:"app-1", ClientSecret:none, PrivateKey:RSA-2048 [redacted], Certificate:CN=client-a (SHA-1 `
+	want := `credentials.Credentials{ClientID:"app-1", ClientSecret:none, PrivateKey:RSA-2048 [REDACTED], Certificate:CN=client-a (SHA-1 `
 	if got := c.String(); !strings.HasPrefix(got, want) {
 		t.Errorf("String() = %q; want prefix %q", got, want)
 	}

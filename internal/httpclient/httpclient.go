@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 )
 
 // MaxBody is the default cap on a response body read into memory (1 MiB, as
@@ -47,17 +49,17 @@ func New(timeout time.Duration) *http.Client {
 func CheckURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("httpclient: invalid URL %q", Redact(raw))
+		return nil, fmt.Errorf("httpclient: invalid URL %q", redact.URL(raw))
 	}
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("httpclient: URL %s: scheme must be https", Redact(raw))
+		return nil, fmt.Errorf("httpclient: URL %s: scheme must be https", redact.URL(raw))
 	case u.Host == "" || u.Hostname() == "":
-		return nil, fmt.Errorf("httpclient: URL %s: no host", Redact(raw))
+		return nil, fmt.Errorf("httpclient: URL %s: no host", redact.URL(raw))
 	case u.User != nil:
-		return nil, fmt.Errorf("httpclient: URL %s: user information is not allowed", Redact(raw))
+		return nil, fmt.Errorf("httpclient: URL %s: user information is not allowed", redact.URL(raw))
 	case u.Scheme == "http" && !IsLoopback(u.Hostname()):
-		return nil, fmt.Errorf("httpclient: URL %s: must be https (plain http only on a loopback host)", Redact(raw))
+		return nil, fmt.Errorf("httpclient: URL %s: must be https (plain http only on a loopback host)", redact.URL(raw))
 	}
 	return u, nil
 }
@@ -72,27 +74,6 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
-}
-
-// Redact returns raw without its query, fragment and user information, for
-// error messages: a query string may carry a client secret.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if i := strings.IndexAny(raw, "?#"); i >= 0 {
-			raw = raw[:i]
-		}
-		if i := strings.LastIndex(raw, "@"); i >= 0 {
-			raw = raw[i+1:]
-		}
-		return raw
-	}
-	u.User = nil
-	u.RawQuery = ""
-	u.ForceQuery = false
-	u.Fragment = ""
-	u.RawFragment = ""
-	return u.String()
 }
 
 // ReadBody reads r up to limit bytes; a longer body is ErrTooLarge.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 )
 
@@ -53,13 +54,13 @@ func (c *Client) now() time.Time {
 // (reach it with errors.As).
 func (c *Client) Token(ctx context.Context, r Request) (*Token, error) {
 	if err := r.validate(); err != nil {
-		return nil, scrub(fmt.Errorf("oauth: token request: %w", err), r.ClientSecret)
+		return nil, redact.Error(fmt.Errorf("oauth: token request: %w", err), r.ClientSecret)
 	}
 	u, err := httpclient.CheckURL(r.TokenURL)
 	if err != nil {
-		return nil, scrub(fmt.Errorf("oauth: token URL: %w", err), r.ClientSecret)
+		return nil, redact.Error(fmt.Errorf("oauth: token URL: %w", err), r.ClientSecret)
 	}
-	safeURL := httpclient.Redact(r.TokenURL)
+	safeURL := redact.URL(r.TokenURL)
 	hc := noRedirects(c.HTTP)
 	var tok *Token
 	err = c.Retry.Do(ctx, func(ctx context.Context) error {
@@ -68,7 +69,7 @@ func (c *Client) Token(ctx context.Context, r Request) (*Token, error) {
 		return err
 	})
 	if err != nil {
-		return nil, scrub(err, r.ClientSecret)
+		return nil, redact.Error(err, r.ClientSecret)
 	}
 	if tok.Scope == "" {
 		tok.Scope = r.Scope
@@ -90,7 +91,7 @@ func (c *Client) attempt(ctx context.Context, hc *http.Client, u *url.URL, safeU
 	secrets := []string{r.ClientSecret, assertion}
 	req, err := r.newHTTPRequest(ctx, u, assertion)
 	if err != nil {
-		return nil, scrub(fmt.Errorf("oauth: token request to %s: %w", safeURL, err), secrets...)
+		return nil, redact.Error(fmt.Errorf("oauth: token request to %s: %w", safeURL, err), secrets...)
 	}
 	if basic, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Basic "); ok {
 		secrets = append(secrets, basic) // a server may echo the header
@@ -111,14 +112,14 @@ func (c *Client) attempt(ctx context.Context, hc *http.Client, u *url.URL, safeU
 		}
 		return nil, transportError(ctx, "oauth: token request to "+safeURL, req.URL.String(), err, secrets...)
 	}
-	tok, err := parseResponse(resp.StatusCode, resp.Header, body, now, r.defaultLifetime(), secrets...)
+	tok, err := parseResponse(resp.StatusCode, resp.Header, body, now, lifetimeOr(r.DefaultLifetime), secrets...)
 	if err != nil {
 		var re *RetrieveError
 		if errors.As(err, &re) {
 			re.URL = safeURL
-			return nil, scrub(err, secrets...)
+			return nil, redact.Error(err, secrets...)
 		}
-		return nil, scrub(fmt.Errorf("oauth: token request to %s: %w", safeURL, err), secrets...)
+		return nil, redact.Error(fmt.Errorf("oauth: token request to %s: %w", safeURL, err), secrets...)
 	}
 	return tok, nil
 }
@@ -151,8 +152,8 @@ func transportError(ctx context.Context, prefix, rawURL string, err error, secre
 		}
 		err = ue.Err
 	}
-	msg := redact(err.Error(), append([]string{rawURL}, secrets...)...)
-	wrapped := &redactedError{msg: prefix + ": " + msg, err: err}
+	msg := redact.Secrets(err.Error(), append([]string{rawURL}, secrets...)...)
+	wrapped := redact.Wrap(prefix+": "+msg, err)
 	var certErr *tls.CertificateVerificationError
 	var unknownAuthority x509.UnknownAuthorityError
 	var hostname x509.HostnameError

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 )
 
@@ -105,7 +106,7 @@ func (d *Discovery) TokenEndpoint(ctx context.Context, issuer string) (string, e
 	case <-e.done:
 		return e.endpoint, e.err
 	case <-ctx.Done():
-		return "", fmt.Errorf("oauth: discovery for %s: %w", httpclient.Redact(issuer), ctx.Err())
+		return "", fmt.Errorf("oauth: discovery for %s: %w", redact.URL(issuer), ctx.Err())
 	}
 }
 
@@ -117,7 +118,7 @@ type discoveryDocument struct {
 
 // fetch gets and checks issuer's document.
 func (d *Discovery) fetch(ctx context.Context, issuer string) (string, error) {
-	safeIssuer := httpclient.Redact(issuer)
+	safeIssuer := redact.URL(issuer)
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("oauth: discovery for %s: "+format, append([]any{safeIssuer}, args...)...)
 	}
@@ -150,7 +151,7 @@ func (d *Discovery) fetch(ctx context.Context, issuer string) (string, error) {
 		return "", fail("token_endpoint: %w", err)
 	}
 	if !sameHostFamily(iu.Hostname(), tu.Hostname()) {
-		return "", fail("token_endpoint %s is neither on the issuer's host nor a sibling of it", clean(httpclient.Redact(doc.TokenEndpoint), maxSnippet))
+		return "", fail("token_endpoint %s is neither on the issuer's host nor a sibling of it", clean(redact.URL(doc.TokenEndpoint), maxSnippet))
 	}
 	return doc.TokenEndpoint, nil
 }

@@ -44,7 +44,7 @@ func FuzzParseResponse(f *testing.F) {
 		if tok.TokenType == "" || strings.EqualFold(tok.TokenType, "bearer") && tok.TokenType != "Bearer" {
 			t.Errorf("got TokenType %q", tok.TokenType)
 		}
-		if !tok.Expiry.After(fxNow) || tok.Expiry.After(fxNow.Add(maxLifetime+time.Second)) {
+		if !tok.Expiry.After(fxNow) || tok.Expiry.After(fxNow.Add(MaxLifetime+time.Second)) {
 			t.Errorf("got Expiry %s; want within (now, now+366d]", tok.Expiry)
 		}
 		if !tok.IssuedAt.Equal(fxNow) {

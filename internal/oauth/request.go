@@ -51,8 +51,14 @@ const (
 // (RFC 7523 §2.2).
 const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
-// maxLifetime bounds any token lifetime, stated or assumed.
-const maxLifetime = 366 * 24 * time.Hour
+// Token lifetimes, stated by the server or assumed.
+const (
+	// DefaultLifetime is assumed when neither the response nor the request
+	// states one.
+	DefaultLifetime = time.Hour
+	// MaxLifetime bounds any lifetime, stated or assumed (366 days).
+	MaxLifetime = 366 * 24 * time.Hour
+)
 
 // reserved are the parameters this package sets itself; Params may not
 // carry them.
@@ -90,7 +96,7 @@ type Request struct {
 	// name a parameter this package sets itself.
 	Params map[string]string
 	// DefaultLifetime is assumed when the response states no expiry. 0
-	// means one hour.
+	// means the package's DefaultLifetime.
 	DefaultLifetime time.Duration
 }
 
@@ -105,12 +111,12 @@ func (r *Request) method() AuthMethod {
 	return ClientSecretPost
 }
 
-// defaultLifetime returns r.DefaultLifetime with its default applied.
-func (r *Request) defaultLifetime() time.Duration {
-	if r.DefaultLifetime == 0 {
-		return time.Hour
+// lifetimeOr returns d, or DefaultLifetime when d is 0.
+func lifetimeOr(d time.Duration) time.Duration {
+	if d == 0 {
+		return DefaultLifetime
 	}
-	return r.DefaultLifetime
+	return d
 }
 
 // validate checks everything about r that does not need the network. Its
@@ -151,7 +157,7 @@ func (r *Request) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("unknown auth method %q", truncate(sanitize(string(m)), 32)))
 	}
-	if d := r.DefaultLifetime; d < 0 || d > maxLifetime {
+	if d := r.DefaultLifetime; d < 0 || d > MaxLifetime {
 		errs = append(errs, fmt.Errorf("default lifetime %s is outside (0, 366 days]", d))
 	}
 	keys := make([]string, 0, len(r.Params))

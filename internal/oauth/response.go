@@ -13,8 +13,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/jsonvalue"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 )
 
@@ -22,13 +22,10 @@ import (
 // a Token issued at now. A 3xx, a non-2xx, a 2xx carrying an OAuth "error"
 // and a body that is not a JSON object are *RetrieveError. The expiry comes
 // from expires_in (seconds, number or numeric string), else expires_on (Unix
-// seconds), else the access token's JWT exp, else defaultLifetime (0 means one
-// hour); the lifetime must be more than 0 and at most 366 days.
+// seconds), else the access token's JWT exp, else defaultLifetime (0 means
+// DefaultLifetime); the lifetime must be more than 0 and at most MaxLifetime.
 func ParseResponse(status int, h http.Header, body []byte, now time.Time, defaultLifetime time.Duration) (*Token, error) {
-	if defaultLifetime == 0 {
-		defaultLifetime = time.Hour
-	}
-	tok, err := parseResponse(status, h, body, now, defaultLifetime)
+	tok, err := parseResponse(status, h, body, now, lifetimeOr(defaultLifetime))
 	if err != nil {
 		var re *RetrieveError
 		if errors.As(err, &re) {
@@ -76,7 +73,7 @@ func parseResponse(status int, h http.Header, body []byte, now time.Time, defaul
 	if status >= 300 && status <= 399 {
 		e := retrieveErr(nil, false)
 		e.Body = ""
-		return nil, &redirectError{RetrieveError: e, location: clean(httpclient.Redact(h.Get("Location")), maxSnippet, secrets...)}
+		return nil, &redirectError{RetrieveError: e, location: clean(redact.URL(h.Get("Location")), maxSnippet, secrets...)}
 	}
 	fields, ok := jsonObject(body)
 	if !ok {
@@ -143,7 +140,7 @@ func expiry(fields map[string]json.RawMessage, accessToken string, now time.Time
 	if secs, ok, err := numberField(fields, "expires_in"); err != nil {
 		return time.Time{}, err
 	} else if ok {
-		if !(secs > 0 && secs <= maxLifetime.Seconds()) {
+		if !(secs > 0 && secs <= MaxLifetime.Seconds()) {
 			return time.Time{}, fmt.Errorf("invalid expires_in %s: the lifetime must be more than 0 and at most 366 days", rawForMessage(fields["expires_in"]))
 		}
 		return now.Add(time.Duration(secs * float64(time.Second))), nil
@@ -151,19 +148,19 @@ func expiry(fields map[string]json.RawMessage, accessToken string, now time.Time
 	if secs, ok, err := numberField(fields, "expires_on"); err != nil {
 		return time.Time{}, err
 	} else if ok {
-		if life := secs - float64(now.UnixNano())/1e9; !(life > 0 && life <= maxLifetime.Seconds()) {
+		if life := secs - float64(now.UnixNano())/1e9; !(life > 0 && life <= MaxLifetime.Seconds()) {
 			return time.Time{}, fmt.Errorf("invalid expires_on %s: %s from now; the lifetime must be more than 0 and at most 366 days", rawForMessage(fields["expires_on"]), roundSeconds(life))
 		}
 		whole, frac := math.Modf(secs)
 		return time.Unix(int64(whole), int64(frac*1e9)), nil
 	}
 	if exp, ok := UnverifiedExpiry(accessToken); ok {
-		if life := exp.Sub(now); life <= 0 || life > maxLifetime {
+		if life := exp.Sub(now); life <= 0 || life > MaxLifetime {
 			return time.Time{}, fmt.Errorf("invalid access token JWT exp %s: %s from now; the lifetime must be more than 0 and at most 366 days", exp.UTC().Format(time.RFC3339), life.Round(time.Second))
 		}
 		return exp, nil
 	}
-	if defaultLifetime <= 0 || defaultLifetime > maxLifetime {
+	if defaultLifetime <= 0 || defaultLifetime > MaxLifetime {
 		return time.Time{}, fmt.Errorf("invalid default lifetime %s: must be more than 0 and at most 366 days", defaultLifetime)
 	}
 	return now.Add(defaultLifetime), nil

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 )
 
 // Token is an access token and what the response said about it. A
@@ -28,7 +30,7 @@ type Token struct {
 // String describes t without its access token.
 func (t Token) String() string {
 	return fmt.Sprintf("oauth.Token{AccessToken: %s, TokenType: %q, Scope: %q, IssuedAt: %s, Expiry: %s}",
-		redacted, t.TokenType, t.Scope, t.IssuedAt.UTC().Format(time.RFC3339), t.Expiry.UTC().Format(time.RFC3339))
+		redact.Marker, t.TokenType, t.Scope, t.IssuedAt.UTC().Format(time.RFC3339), t.Expiry.UTC().Format(time.RFC3339))
 }
 
 // GoString is String, so %#v does not print the access token either.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
 )
 
 // Format is how a token is stored.
@@ -40,8 +41,8 @@ type Value struct {
 
 // String describes v without its access token.
 func (v Value) String() string {
-	return fmt.Sprintf("paramstore.Value{token_type: %s, expires_at: %s, scope: %q, access_token: [redacted]}",
-		v.TokenType, v.ExpiresAt.UTC().Format(time.RFC3339), v.Scope)
+	return fmt.Sprintf("paramstore.Value{token_type: %s, expires_at: %s, scope: %q, access_token: %s}",
+		v.TokenType, v.ExpiresAt.UTC().Format(time.RFC3339), v.Scope, redact.Marker)
 }
 
 // GoString is String, so %#v redacts too.

@@ -40,7 +40,7 @@ func BenchmarkConcurrentRefresh(b *testing.B) {
 		r.Concurrency = concurrency
 		r.Tokens = &oauth.Client{HTTP: httpclient.New(10 * time.Second)}
 		start := time.Now()
-		res, err := r.Run(context.Background(), []byte(`{"force":true}`))
+		res, err := r.Run(context.Background(), Event{Force: true})
 		elapsed := time.Since(start)
 		if err != nil || len(res.Refreshed) != targets {
 			b.Fatalf("Run: %v, %d refreshed", err, len(res.Refreshed))

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
 
 // Event is a manual invocation: {"targets": ["aos-audit"], "force": true}.
@@ -97,19 +97,19 @@ func eventProblem(err error) string {
 
 // selectTargets returns the targets ev asks for, in configuration order. A
 // name selects the target of that name, else every instance of the target
-// that listed instances under that name (config.Target.Group): a dotted name
+// that listed instances under that name (targets.Target.Group): a dotted name
 // of a target without instances is no group. Names that match no target are
 // an error naming all of them.
-func selectTargets(targets []config.Target, ev Event) ([]config.Target, error) {
+func selectTargets(all []targets.Target, ev Event) ([]targets.Target, error) {
 	if len(ev.Targets) == 0 {
-		return targets, nil
+		return all, nil
 	}
-	want := make([]bool, len(targets))
+	want := make([]bool, len(all))
 	var unknown []string
 	for _, name := range ev.Targets {
 		found := false
-		for i, t := range targets {
-			if t.Name == name || t.Group != "" && t.Group == name && !hasTarget(targets, name) {
+		for i, t := range all {
+			if t.Name == name || t.Group != "" && t.Group == name && !hasTarget(all, name) {
 				want[i], found = true, true
 			}
 		}
@@ -120,8 +120,8 @@ func selectTargets(targets []config.Target, ev Event) ([]config.Target, error) {
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("refresh: invalid event: unknown target %s", strings.Join(unknown, ", "))
 	}
-	var out []config.Target
-	for i, t := range targets {
+	var out []targets.Target
+	for i, t := range all {
 		if want[i] {
 			out = append(out, t)
 		}
@@ -129,6 +129,6 @@ func selectTargets(targets []config.Target, ev Event) ([]config.Target, error) {
 	return out, nil
 }
 
-func hasTarget(targets []config.Target, name string) bool {
-	return slices.ContainsFunc(targets, func(t config.Target) bool { return t.Name == name })
+func hasTarget(all []targets.Target, name string) bool {
+	return slices.ContainsFunc(all, func(t targets.Target) bool { return t.Name == name })
 }

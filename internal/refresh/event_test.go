@@ -57,7 +57,7 @@ func TestSelection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			store := newStore(nil)
-			res, err := newRefresher(t, selectionDoc, store).Run(context.Background(), []byte(tt.event))
+			res, err := runPayload(context.Background(), newRefresher(t, selectionDoc, store), tt.event)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("got error %v; want one containing %q", err, tt.wantErr)

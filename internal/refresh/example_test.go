@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+	"github.com/tokenrelay/tokenrelay/internal/refresh"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/refreshtest"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
@@ -104,8 +105,8 @@ func TestExampleConfigPerProvider(t *testing.T) {
 	logs := &testenv.Buffer{}
 	r := wire(w.aws, "", logs)
 	doc := w.doc
-	r.Config = config.Loader{Getenv: func(k string) string {
-		if k == config.EnvInline {
+	r.Config = targets.Loader{Getenv: func(k string) string {
+		if k == targets.EnvInline {
 			return doc
 		}
 		return ""
@@ -113,7 +114,11 @@ func TestExampleConfigPerProvider(t *testing.T) {
 	all := []string{"aos-audit", "aos-backup", "aos-gov-audit", "acronis.eu8", "acronis.us5", "virtana", "identityserver-api"}
 	ctx := context.Background()
 
-	res, err := r.Run(ctx, []byte(`{"detail-type":"Scheduled Event","source":"aws.events","detail":{}}`))
+	scheduled, err := refresh.ParseEvent([]byte(`{"detail-type":"Scheduled Event","source":"aws.events","detail":{}}`))
+	if err != nil {
+		t.Fatalf("ParseEvent: %v", err)
+	}
+	res, err := r.Run(ctx, scheduled)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -178,7 +183,7 @@ func TestExampleConfigPerProvider(t *testing.T) {
 
 	// Every token is fresh now: no provider is asked again.
 	requests := w.acronis.Requests() + w.virtana.Requests() + w.idsrv.Stats().TokensIssued + w.ave.Stats().TokensIssued + w.gov.Stats().TokensIssued
-	res, err = r.Run(ctx, nil)
+	res, err = r.Run(ctx, refresh.Event{})
 	if err != nil || !slices.Equal(res.Skipped, all) {
 		t.Fatalf("second run: got %+v, %v; want every target skipped", res, err)
 	}
@@ -190,7 +195,7 @@ func TestExampleConfigPerProvider(t *testing.T) {
 	// matters and the old token stays.
 	before, _, _ := stored("acronis/eu8")
 	doc = strings.Replace(doc, `"basic_auth_encoding": "raw"`, `"basic_auth_encoding": "form"`, 1)
-	res, err = r.Run(ctx, []byte(`{"targets":["acronis"],"force":true}`))
+	res, err = r.Run(ctx, refresh.Event{Targets: []string{"acronis"}, Force: true})
 	if err == nil || len(res.Failed) != 2 || !strings.Contains(res.Failed[0].Error, "invalid_client") {
 		t.Errorf("form-encoded Basic to Acronis: got %+v, %v; want both instances refused with invalid_client", res, err)
 	}

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
 
 // freshness is the verdict on a stored value.
@@ -20,7 +20,7 @@ type freshness struct {
 }
 
 // judge decides whether the stored value of t is fresh at now (§1.4).
-func judge(t config.Target, stored string, found bool, now time.Time) freshness {
+func judge(t targets.Target, stored string, found bool, now time.Time) freshness {
 	if !found {
 		return freshness{reason: "no stored value"}
 	}
@@ -32,9 +32,9 @@ func judge(t config.Target, stored string, found bool, now time.Time) freshness 
 	switch {
 	case v.ExpiresAt.IsZero():
 		f.reason = "stored value has no expiry"
-	case v.ExpiresAt.Sub(now) <= refreshBefore(t):
+	case v.ExpiresAt.Sub(now) <= t.RefreshBefore:
 		f.reason = "stored token expires within refresh_before"
-	case string(format) != valueFormat(t):
+	case format != t.ValueFormat:
 		f.reason = "stored value_format differs"
 	case format == paramstore.FormatJSON && !coversScope(v.Scope, t.Scope):
 		f.reason = "stored scope lacks a configured scope"
@@ -42,20 +42,6 @@ func judge(t config.Target, stored string, found bool, now time.Time) freshness 
 		f.fresh = true
 	}
 	return f
-}
-
-func refreshBefore(t config.Target) time.Duration {
-	if t.RefreshBefore > 0 {
-		return t.RefreshBefore
-	}
-	return config.DefaultRefreshBefore
-}
-
-func valueFormat(t config.Target) string {
-	if t.ValueFormat != "" {
-		return t.ValueFormat
-	}
-	return config.ValueFormatJSON
 }
 
 // coversScope reports whether the stored scope holds every configured one.

@@ -63,7 +63,7 @@ func TestFreshness(t *testing.T) {
 				requests++
 				return issue(ctx, req)
 			})
-			res, err := r.Run(context.Background(), nil)
+			res, err := r.Run(context.Background(), Event{})
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
@@ -99,7 +99,7 @@ func TestForceRefreshesFreshTokens(t *testing.T) {
 		t.Run(tt.event, func(t *testing.T) {
 			t.Parallel()
 			store := newStore(map[string]string{"/a": fresh, "/b": fresh})
-			res, err := newRefresher(t, doc, store).Run(context.Background(), []byte(tt.event))
+			res, err := runPayload(context.Background(), newRefresher(t, doc, store), tt.event)
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}

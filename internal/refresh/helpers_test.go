@@ -10,27 +10,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
 
 // fxNow is the fixed clock of the unit tests.
 var fxNow = time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
 
 // loaderFn is a ConfigLoader.
-type loaderFn func(ctx context.Context) (*config.Config, error)
+type loaderFn func(ctx context.Context) (*targets.Document, error)
 
-func (f loaderFn) Load(ctx context.Context) (*config.Config, error) { return f(ctx) }
+func (f loaderFn) Load(ctx context.Context) (*targets.Document, error) { return f(ctx) }
 
 // staticConfig parses doc once per Load, as the real loader does.
 func staticConfig(t testing.TB, doc string) loaderFn {
 	t.Helper()
-	if _, err := config.Parse([]byte(doc)); err != nil {
-		t.Fatalf("config.Parse: %v", err)
+	if _, err := targets.Parse([]byte(doc)); err != nil {
+		t.Fatalf("targets.Parse: %v", err)
 	}
-	return func(context.Context) (*config.Config, error) { return config.Parse([]byte(doc)) }
+	return func(context.Context) (*targets.Document, error) { return targets.Parse([]byte(doc)) }
 }
 
 // credsFn is a CredentialsGetter.
@@ -163,4 +163,14 @@ func assertJSONBytes(t testing.TB, got []byte, want string) {
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("got %s; want %s", got, want)
 	}
+}
+
+// runPayload decodes payload as Handle does and runs the event, so that a
+// bad event is an error with a nil Result.
+func runPayload(ctx context.Context, r *Refresher, payload string) (*Result, error) {
+	ev, err := ParseEvent([]byte(payload))
+	if err != nil {
+		return nil, err
+	}
+	return r.Run(ctx, ev)
 }

@@ -10,14 +10,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
-	"github.com/tokenrelay/tokenrelay/internal/logging"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/refresh"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/refreshtest"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
@@ -29,8 +28,8 @@ func wire(aws *refreshtest.AWS, configParameter string, logs *testenv.Buffer) *r
 	httpClient := httpclient.New(5 * time.Second)
 	fast := retry.Policy{Attempts: 2, Base: 10 * time.Millisecond}
 	return &refresh.Refresher{
-		Config: config.Loader{SSM: aws.SSM, Getenv: func(k string) string {
-			if k == config.EnvParameter {
+		Config: targets.Loader{SSM: aws.SSM, Getenv: func(k string) string {
+			if k == targets.EnvParameter {
 				return configParameter
 			}
 			return ""
@@ -39,7 +38,7 @@ func wire(aws *refreshtest.AWS, configParameter string, logs *testenv.Buffer) *r
 		Discovery:   &oauth.Discovery{HTTP: httpClient, Retry: fast},
 		Tokens:      &oauth.Client{HTTP: httpClient, Retry: fast},
 		Store:       paramstore.Store{SSM: aws.SSM},
-		Logger:      logging.New(logs, "DEBUG"),
+		Logger:      testenv.Logger(logs),
 	}
 }
 

@@ -5,14 +5,14 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
 
-// ConfigLoader reads the configuration document; config.Loader is one.
+// ConfigLoader reads the configuration document; targets.Loader is one.
 type ConfigLoader interface {
-	Load(ctx context.Context) (*config.Config, error)
+	Load(ctx context.Context) (*targets.Document, error)
 }
 
 // CredentialsGetter reads a target's client credentials; credentials.Source

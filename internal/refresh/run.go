@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
-	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
 
 // Result is the invocation's result (§1.5). Every list is present, empty
@@ -51,40 +51,45 @@ func (e *FailedError) Error() string {
 	return fmt.Sprintf("refresh: %d target(s) failed: %s: %s", len(e.Failed), strings.Join(names, ", "), strings.Join(reasons, "; "))
 }
 
-// Handle is the Lambda handler: it runs the invocation and logs its result,
-// which aws-lambda-go does not return alongside an error.
-func (r *Refresher) Handle(ctx context.Context, event json.RawMessage) (*Result, error) {
-	res, err := r.Run(ctx, event)
+// Handle is the Lambda handler: it decodes the event and runs it. A failed
+// invocation's error is logged, as aws-lambda-go does not return a result
+// alongside it.
+func (r *Refresher) Handle(ctx context.Context, payload json.RawMessage) (*Result, error) {
+	ev, err := ParseEvent(payload)
 	if err != nil {
-		// The summary Run logged holds the result of a run whose targets
-		// failed; this record says why the invocation fails.
-		r.logger().ErrorContext(ctx, "invocation failed", "error", err.Error())
-		return nil, err
+		return nil, r.failed(ctx, err)
+	}
+	res, err := r.Run(ctx, ev)
+	if err != nil {
+		return nil, r.failed(ctx, err)
 	}
 	return res, nil
 }
 
-// Run loads the configuration, selects the targets event asks for and
-// refreshes them concurrently. A bad event or configuration is an error
+// failed logs why the invocation fails and returns err. For a run whose
+// targets failed, the summary Run logged holds the result.
+func (r *Refresher) failed(ctx context.Context, err error) error {
+	r.logger().ErrorContext(ctx, "invocation failed", "error", err.Error())
+	return err
+}
+
+// Run loads the configuration, selects the targets ev asks for and
+// refreshes them concurrently. A bad selection or configuration is an error
 // before any target runs, with a nil Result. When targets failed, the
 // error is a *FailedError returned with the complete Result.
-func (r *Refresher) Run(ctx context.Context, event []byte) (*Result, error) {
+func (r *Refresher) Run(ctx context.Context, ev Event) (*Result, error) {
 	start := time.Now()
-	ev, err := ParseEvent(event)
-	if err != nil {
-		return nil, err
-	}
 	cfg, err := r.Config.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("refresh: load configuration: %w", err)
 	}
-	targets, err := selectTargets(cfg.Targets, ev)
+	selected, err := selectTargets(cfg.Targets, ev)
 	if err != nil {
 		return nil, err
 	}
 	work, cancel := workContext(ctx, start)
 	defer cancel()
-	outcomes := r.runAll(ctx, work, targets, ev.Force)
+	outcomes := r.runAll(ctx, work, selected, ev.Force)
 	res := &Result{Refreshed: []string{}, Skipped: []string{}, Failed: []Failure{}}
 	for _, o := range outcomes {
 		switch {
@@ -105,14 +110,14 @@ func (r *Refresher) Run(ctx context.Context, event []byte) (*Result, error) {
 	return res, nil
 }
 
-// runAll refreshes targets, at most r.concurrency() at once, and returns
+// runAll refreshes the targets in list, at most r.concurrency() at once, and returns
 // their outcomes in the targets' order. A target still waiting for a slot
 // when work ends fails without starting; ctx is kept for the writes.
-func (r *Refresher) runAll(ctx, work context.Context, targets []config.Target, force bool) []outcome {
-	outcomes := make([]outcome, len(targets))
+func (r *Refresher) runAll(ctx, work context.Context, list []targets.Target, force bool) []outcome {
+	outcomes := make([]outcome, len(list))
 	slots := make(chan struct{}, r.concurrency())
 	var wg sync.WaitGroup
-	for i, t := range targets {
+	for i, t := range list {
 		wg.Go(func() {
 			fail := func() {
 				outcomes[i] = outcome{target: t.Name, err: &targetError{target: t.Name, step: "wait for a slot", err: notStarted(work)}}
@@ -207,7 +212,7 @@ func (r *Refresher) logOutcome(ctx context.Context, o outcome) {
 	case o.err != nil:
 		r.logger().ErrorContext(ctx, "target failed", append(attrs, "error", o.err.Error())...)
 	case o.refreshed:
-		attrs = append(attrs, "reason", o.reason, "auth_method", string(o.method), "token_endpoint", httpclient.Redact(o.tokenURL))
+		attrs = append(attrs, "reason", o.reason, "auth_method", string(o.method), "token_endpoint", redact.URL(o.tokenURL))
 		r.logger().InfoContext(ctx, "target refreshed", attrs...)
 	default:
 		r.logger().InfoContext(ctx, "target skipped", append(attrs, "reason", o.reason)...)

@@ -14,9 +14,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testrand"
 )
 
@@ -57,7 +58,7 @@ func TestConcurrencyBound(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 				return issue(ctx, req)
 			})
-			res, err := r.Run(context.Background(), nil)
+			res, err := r.Run(context.Background(), Event{})
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
@@ -100,7 +101,7 @@ func TestIsolation(t *testing.T) {
 		}
 		return issue(ctx, req)
 	})
-	res, err := r.Run(context.Background(), nil)
+	res, err := r.Run(context.Background(), Event{})
 	var failed *FailedError
 	if !errors.As(err, &failed) {
 		t.Fatalf("got error %v; want a *FailedError", err)
@@ -137,7 +138,7 @@ func TestStoreFailureIsIsolated(t *testing.T) {
 	}
 	r := newRefresher(t, isolationDoc, store)
 	r.Credentials = credsFn(secretCreds)
-	res, err := r.Run(context.Background(), []byte(`{"targets":["a","b"]}`))
+	res, err := r.Run(context.Background(), Event{Targets: []string{"a", "b"}})
 	if err == nil {
 		t.Fatal("Run succeeded; want an error naming target b")
 	}
@@ -145,7 +146,7 @@ func TestStoreFailureIsIsolated(t *testing.T) {
 		t.Fatalf("got %+v; want a refreshed, b failed", res)
 	}
 	// The SDK error repeated the value: the refresher scrubs it.
-	if msg := res.Failed[0].Error; strings.Contains(msg, "tok-id-sb") || !strings.Contains(msg, redacted) {
+	if msg := res.Failed[0].Error; strings.Contains(msg, "tok-id-sb") || !strings.Contains(msg, redact.Marker) {
 		t.Errorf("got error %q; want the token redacted", msg)
 	}
 }
@@ -156,12 +157,12 @@ func TestErrorsAreScrubbed(t *testing.T) {
 	r.Tokens = tokensFn(func(_ context.Context, req oauth.Request) (*oauth.Token, error) {
 		return nil, fmt.Errorf("server said: client_secret %s is wrong", req.ClientSecret)
 	})
-	res, err := r.Run(context.Background(), []byte(`{"targets":["a"]}`))
+	res, err := r.Run(context.Background(), Event{Targets: []string{"a"}})
 	if err == nil || len(res.Failed) != 1 {
 		t.Fatalf("got %+v, %v; want target a failed", res, err)
 	}
 	for _, msg := range []string{res.Failed[0].Error, err.Error()} {
-		if strings.Contains(msg, "secret-sa") || !strings.Contains(msg, "client_secret "+redacted+" is wrong") {
+		if strings.Contains(msg, "secret-sa") || !strings.Contains(msg, "client_secret "+redact.Marker+" is wrong") {
 			t.Errorf("got %q; want the client secret redacted", msg)
 		}
 	}
@@ -190,7 +191,7 @@ func TestRequestBuilding(t *testing.T) {
 		mu.Unlock()
 		return issue(ctx, req)
 	})
-	if _, err := r.Run(context.Background(), nil); err != nil {
+	if _, err := r.Run(context.Background(), Event{}); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	want := map[string]oauth.Request{
@@ -221,7 +222,7 @@ func TestStoredValueFormats(t *testing.T) {
 		{"name":"j","secret_id":"s","token_url":"https://idp.example.com/token","scope":"read","parameter_name":"/j"},
 		{"name":"r","secret_id":"s","token_url":"https://idp.example.com/token","value_format":"raw","kms_key_id":"alias/tokens","parameter_name":"/r"}]}`
 	store := newStore(nil)
-	if _, err := newRefresher(t, doc, store).Run(context.Background(), nil); err != nil {
+	if _, err := newRefresher(t, doc, store).Run(context.Background(), Event{}); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	assertJSONBytes(t, []byte(store.get("/j")), `{"access_token":"tok-id-s","token_type":"Bearer","expires_at":"2026-11-22T08:00:00Z","issued_at":"2026-11-22T07:00:00Z","scope":"read"}`)
@@ -244,8 +245,8 @@ func TestConfigErrorsRunNothing(t *testing.T) {
 			t.Parallel()
 			store := newStore(nil)
 			r := newRefresher(t, `{"targets":[{"name":"x","secret_id":"s","token_url":"https://idp.example.com/token","parameter_name":"/x"}]}`, store)
-			r.Config = loaderFn(func(context.Context) (*config.Config, error) { return config.Parse([]byte(tt.doc)) })
-			res, err := r.Run(context.Background(), nil)
+			r.Config = loaderFn(func(context.Context) (*targets.Document, error) { return targets.Parse([]byte(tt.doc)) })
+			res, err := r.Run(context.Background(), Event{})
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "refresh: load configuration: config: ") {
 				t.Fatalf("got error %v; want one about %q", err, tt.wantErr)
 			}
@@ -263,7 +264,7 @@ func TestCancelledContextFailsEveryTarget(t *testing.T) {
 	r := newRefresher(t, manyTargets(3), newStore(nil))
 	r.Concurrency = 1
 	r.Tokens = tokensFn(func(ctx context.Context, req oauth.Request) (*oauth.Token, error) { return nil, ctx.Err() })
-	res, err := r.Run(ctx, nil)
+	res, err := r.Run(ctx, Event{})
 	if err == nil || res == nil || len(res.Failed) != 3 {
 		t.Fatalf("got %+v, %v; want three failures", res, err)
 	}
@@ -305,7 +306,7 @@ func TestHangingTokenEndpointEndsBeforeDeadline(t *testing.T) {
 		return nil, fmt.Errorf("oauth: token request: %w", ctx.Err())
 	})
 	start := time.Now()
-	res, err := r.Run(ctx, nil)
+	res, err := r.Run(ctx, Event{})
 	took := time.Since(start)
 	if ctx.Err() != nil {
 		t.Fatalf("Run returned after %v, at or past the %v deadline; want before it", took, deadline)
@@ -354,7 +355,7 @@ func TestWriteAfterCutoff(t *testing.T) {
 		<-tctx.Done() // the token arrives just as the cut-off comes
 		return issue(tctx, req)
 	})
-	res, err := r.Run(ctx, nil)
+	res, err := r.Run(ctx, Event{})
 	if err != nil || !reflect.DeepEqual(res.Refreshed, []string{"t00"}) {
 		t.Fatalf("got %+v, %v; want t00 refreshed", res, err)
 	}

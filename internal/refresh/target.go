@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+	"github.com/tokenrelay/tokenrelay/internal/redact"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
 
 // outcome is what happened to one target.
@@ -28,9 +28,6 @@ type outcome struct {
 	tokenURL string
 }
 
-// redacted replaces a scrubbed secret in messages.
-const redacted = "[REDACTED]"
-
 // targetError is a target's failure: the step that failed and why, with the
 // secrets the refresher handled removed from the message.
 type targetError struct {
@@ -43,12 +40,15 @@ type targetError struct {
 
 func (e *targetError) Error() string {
 	msg := fmt.Sprintf("refresh: target %q: %s: %v", e.target, e.step, e.err)
+	// A secret under 4 characters is left alone: replacing it would shred
+	// the message's own words.
+	long := make([]string, 0, len(e.secrets))
 	for _, s := range e.secrets {
 		if len(s) >= 4 {
-			msg = strings.ReplaceAll(msg, s, redacted)
+			long = append(long, s)
 		}
 	}
-	return msg
+	return redact.Secrets(msg, long...)
 }
 
 func (e *targetError) Unwrap() error { return e.err }
@@ -57,7 +57,7 @@ func (e *targetError) Unwrap() error { return e.err }
 // it is due or force is set, obtains and writes a new token. Every step but
 // the write runs in work, which ends at the run's cut-off; the write runs in
 // ctx, so that a token obtained before the cut-off is still stored.
-func (r *Refresher) refreshTarget(ctx, work context.Context, t config.Target, force bool) outcome {
+func (r *Refresher) refreshTarget(ctx, work context.Context, t targets.Target, force bool) outcome {
 	out := outcome{target: t.Name}
 	fail := func(step string, err error, secrets ...string) outcome {
 		out.err = &targetError{target: t.Name, step: step, err: timedOut(work, err), secrets: secrets}
@@ -103,7 +103,7 @@ func (r *Refresher) refreshTarget(ctx, work context.Context, t config.Target, fo
 		ExpiresAt:   tok.Expiry,
 		IssuedAt:    tok.IssuedAt,
 		Scope:       tok.Scope,
-	}, paramstore.Format(valueFormat(t)))
+	}, t.ValueFormat)
 	if err != nil {
 		return fail("encode value", err, creds.ClientSecret, tok.AccessToken)
 	}
@@ -116,7 +116,7 @@ func (r *Refresher) refreshTarget(ctx, work context.Context, t config.Target, fo
 
 // tokenURL returns the target's token endpoint: token_url, or the issuer's
 // discovered one.
-func (r *Refresher) tokenURL(ctx context.Context, t config.Target) (string, error) {
+func (r *Refresher) tokenURL(ctx context.Context, t targets.Target) (string, error) {
 	if t.TokenURL != "" {
 		return t.TokenURL, nil
 	}
@@ -129,8 +129,8 @@ func (r *Refresher) tokenURL(ctx context.Context, t config.Target) (string, erro
 // request builds the token request of t with creds. The authentication
 // method defaults, as §1.1 says, to private_key_jwt when the secret holds a
 // key, else client_secret_post.
-func request(t config.Target, creds credentials.Credentials, tokenURL string) oauth.Request {
-	method := oauth.AuthMethod(t.AuthMethod)
+func request(t targets.Target, creds credentials.Credentials, tokenURL string) oauth.Request {
+	method := t.AuthMethod
 	if method == "" {
 		method = oauth.ClientSecretPost
 		if creds.HasKey() {
@@ -140,7 +140,7 @@ func request(t config.Target, creds credentials.Credentials, tokenURL string) oa
 	return oauth.Request{
 		TokenURL:        tokenURL,
 		Method:          method,
-		BasicEncoding:   oauth.BasicEncoding(t.BasicAuthEncoding),
+		BasicEncoding:   t.BasicAuthEncoding,
 		ClientID:        creds.ClientID,
 		ClientSecret:    creds.ClientSecret,
 		PrivateKey:      creds.PrivateKey,

@@ -5,13 +5,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/refresh"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
@@ -43,7 +43,7 @@ func clockFaults(t *testing.T, e *awsEnv) {
 				param := "/tokens/skew-" + randHex(4)
 				before, early := ap.Stats().TokensIssued, clockRejections(ap)
 				r := skewedRefresher(w, e, ap, secret.id, param, tt.skew)
-				res, err := r.Run(t.Context(), []byte(`{"force":true}`))
+				res, err := r.Run(t.Context(), refresh.Event{Force: true})
 				w.note(res, err)
 				if !tt.ok {
 					if err == nil || res == nil || len(res.Failed) != 1 {
@@ -92,8 +92,8 @@ func skewedRefresher(w *witness, e *awsEnv, ap *localavepoint.Server, secretID, 
 		secretID, ap.URL(), localavepoint.AuditScope, param)
 	hc := httpclient.New(5 * time.Second)
 	return &refresh.Refresher{
-		Config: config.Loader{Getenv: func(k string) string {
-			if k == config.EnvInline {
+		Config: targets.Loader{Getenv: func(k string) string {
+			if k == targets.EnvInline {
 				return doc
 			}
 			return ""

@@ -14,8 +14,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tokenrelay/tokenrelay/internal/logging"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/refreshtest"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // The sweep: every test here captures what a user or operator could see (the functions' slog
@@ -136,8 +136,8 @@ func (w *witness) String() string {
 	return w.buf.String()
 }
 
-// logger is the functions' JSON logger (internal/logging) at DEBUG, writing to the witness.
-func (w *witness) logger() *slog.Logger { return logging.New(w, "DEBUG") }
+// logger is the functions' JSON logger at DEBUG (testenv.Logger), writing to the witness.
+func (w *witness) logger() *slog.Logger { return testenv.Logger(w) }
 
 // note records an error (its message and its %+v form) or a result (as JSON and %+v).
 func (w *witness) note(vs ...any) {

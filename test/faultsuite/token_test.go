@@ -12,13 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/refresh"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
@@ -129,8 +129,8 @@ func (r *tokenRig) refresher(w *witness) *refresh.Refresher {
 			"scope":"audit.read.all","parameter_name":%q}]}`, idpTarget, r.secretID, *r.tokenURL.Load(), r.param)
 	}
 	return &refresh.Refresher{
-		Config: config.Loader{Getenv: func(k string) string {
-			if k == config.EnvInline {
+		Config: targets.Loader{Getenv: func(k string) string {
+			if k == targets.EnvInline {
 				return doc()
 			}
 			return ""
@@ -151,7 +151,7 @@ func (r *tokenRig) run(t *testing.T, w *witness, deadline time.Duration) (*refre
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	start := time.Now()
-	res, err := r.refresher(w).Run(ctx, []byte(`{"force":true}`))
+	res, err := r.refresher(w).Run(ctx, refresh.Event{Force: true})
 	took := time.Since(start)
 	w.note(res, err)
 	return res, took, err

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
@@ -162,9 +162,9 @@ func TestExampleConfigParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse(data)
+	cfg, err := targets.Parse(data)
 	if err != nil {
-		t.Fatalf("config.Parse(events/refresher-config.example.json): %v", err)
+		t.Fatalf("targets.Parse(events/refresher-config.example.json): %v", err)
 	}
 	var got []string
 	for _, tg := range cfg.Targets {

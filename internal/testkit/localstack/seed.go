@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/tokenrelay/tokenrelay/internal/config"
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
+	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
 
 // The stack's resources, named as in events/env.local.json and
@@ -86,7 +86,7 @@ func (s *Stack) Seed(ctx context.Context, cfg SeedConfig) error {
 	if err != nil {
 		return err
 	}
-	targets := []Target{
+	list := []Target{
 		{Name: AuditTarget, SecretID: AuditSecret, AuthMethod: "private_key_jwt", Credential: "certificate (PFX with password)", Scope: AuditScope, Parameter: AuditParameter},
 		{Name: BackupTarget, SecretID: BackupSecret, AuthMethod: "client_secret_post", Credential: "client secret", Scope: BackupScope, Parameter: BackupParameter},
 	}
@@ -96,8 +96,8 @@ func (s *Stack) Seed(ctx context.Context, cfg SeedConfig) error {
 			return fmt.Errorf("localstack: seeded secret: %w", err)
 		}
 	}
-	doc := s.refresherConfig(targets)
-	if _, err := config.Parse(doc); err != nil {
+	doc := s.refresherConfig(list)
+	if _, err := targets.Parse(doc); err != nil {
 		return fmt.Errorf("localstack: seeded refresher config: %w", err)
 	}
 
@@ -114,7 +114,7 @@ func (s *Stack) Seed(ctx context.Context, cfg SeedConfig) error {
 
 	awsCfg := s.AWSConfig()
 	sm := secretsmanager.NewFromConfig(awsCfg)
-	for _, t := range targets {
+	for _, t := range list {
 		if err := putSecret(ctx, sm, t.SecretID, secrets[t.SecretID]); err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func (s *Stack) Seed(ctx context.Context, cfg SeedConfig) error {
 	// Tokens from an earlier seed belong to the local AvePoint just replaced,
 	// which no longer knows them; left in place they would look fresh.
 	var tokenParams []string
-	for _, t := range targets {
+	for _, t := range list {
 		tokenParams = append(tokenParams, t.Parameter)
 	}
 	if _, err := params.DeleteParameters(ctx, &ssm.DeleteParametersInput{Names: tokenParams}); err != nil {
@@ -142,7 +142,7 @@ func (s *Stack) Seed(ctx context.Context, cfg SeedConfig) error {
 
 	days := orDefault(cfg.AuditDays, 3)
 	seeded := &Seeded{
-		Targets:    targets,
+		Targets:    list,
 		AuditStart: now().UTC().Truncate(time.Hour).Add(-time.Duration(days) * 24 * time.Hour),
 		EnvFile:    filepath.Join(s.Dir, "env.json"),
 	}

@@ -1,4 +1,4 @@
-package config
+package targets
 
 import (
 	"errors"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 )
 
 // FuzzParse checks that Parse never panics, that an error is always a
@@ -75,12 +77,12 @@ func invalidTarget(tg Target) string {
 		return "token_url/issuer"
 	case !okURL(tg.TokenURL) || !okURL(tg.Issuer) || strings.Contains(tg.Issuer, "?"):
 		return "url"
-	case tg.AuthMethod != "" && tg.AuthMethod != AuthClientSecretPost && tg.AuthMethod != AuthClientSecretBasic &&
-		tg.AuthMethod != AuthPrivateKeyJWT && tg.AuthMethod != AuthClientSecretQuery:
+	case tg.AuthMethod != "" && tg.AuthMethod != oauth.ClientSecretPost && tg.AuthMethod != oauth.ClientSecretBasic &&
+		tg.AuthMethod != oauth.PrivateKeyJWT && tg.AuthMethod != oauth.ClientSecretQuery:
 		return "auth_method"
-	case tg.BasicAuthEncoding != BasicAuthForm && tg.BasicAuthEncoding != BasicAuthRaw:
+	case tg.BasicAuthEncoding != oauth.BasicForm && tg.BasicAuthEncoding != oauth.BasicRaw:
 		return "basic_auth_encoding"
-	case tg.ValueFormat != ValueFormatJSON && tg.ValueFormat != ValueFormatRaw:
+	case tg.ValueFormat != paramstore.FormatJSON && tg.ValueFormat != paramstore.FormatRaw:
 		return "value_format"
 	case tg.RefreshBefore <= 0 || tg.RefreshBefore >= 24*time.Hour:
 		return "refresh_before"

@@ -1,57 +1,28 @@
-package config
+package targets
 
-import "time"
+import (
+	"time"
 
-// Client authentication methods accepted in auth_method (RFC 6749 §2.3,
-// OpenID Connect Core §9), plus the query-string variant some providers use.
-const (
-	// AuthClientSecretPost sends client_id and client_secret in the form body.
-	AuthClientSecretPost = "client_secret_post"
-	// AuthClientSecretBasic sends them in an HTTP Basic Authorization header.
-	AuthClientSecretBasic = "client_secret_basic"
-	// AuthPrivateKeyJWT sends a client assertion signed with the client's RSA key (RFC 7523).
-	AuthPrivateKeyJWT = "private_key_jwt"
-	// AuthClientSecretQuery sends a GET with grant_type, client_id and client_secret in the query.
-	AuthClientSecretQuery = "client_secret_query"
+	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 )
 
-// Encodings of HTTP Basic credentials accepted in basic_auth_encoding.
-const (
-	// BasicAuthForm form-encodes client_id and client_secret before base64
-	// (RFC 6749 §2.3.1); the default.
-	BasicAuthForm = "form"
-	// BasicAuthRaw base64-encodes "id:secret" as is.
-	BasicAuthRaw = "raw"
-)
-
-// Formats of the stored parameter value accepted in value_format.
-const (
-	// ValueFormatJSON stores a JSON object with the token and its times; the default.
-	ValueFormatJSON = "json"
-	// ValueFormatRaw stores the access token alone.
-	ValueFormatRaw = "raw"
-)
-
-// Defaults and limits of the duration fields.
+// Default and limit of refresh_before; default_lifetime's are
+// oauth.DefaultLifetime and oauth.MaxLifetime.
 const (
 	// DefaultRefreshBefore is refresh_before when the document sets none.
 	DefaultRefreshBefore = 30 * time.Minute
 	// MaxRefreshBefore bounds refresh_before (exclusive): a longer margin would
 	// refresh a day-long token at every run.
 	MaxRefreshBefore = 24 * time.Hour
-	// DefaultLifetime is default_lifetime when the document sets none.
-	DefaultLifetime = time.Hour
-	// MaxLifetime bounds default_lifetime (inclusive), as the token response
-	// validation bounds a stated lifetime.
-	MaxLifetime = 366 * 24 * time.Hour
 )
 
 // Placeholder is the text replaced by the instance name when a target lists
 // instances.
 const Placeholder = "{instance}"
 
-// Config is a validated configuration document.
-type Config struct {
+// Document is a validated configuration document.
+type Document struct {
 	// Targets are the configured targets in document order, with defaults
 	// applied and instances expanded.
 	Targets []Target
@@ -81,13 +52,13 @@ type Target struct {
 	// Issuer is the OpenID Connect issuer whose discovery document names the
 	// token endpoint (JSON "issuer").
 	Issuer string
-	// AuthMethod is one of the Auth* constants (JSON "auth_method"); empty
-	// means decided from the secret at run time: private_key_jwt when it holds
-	// a key, else client_secret_post.
-	AuthMethod string
-	// BasicAuthEncoding is BasicAuthForm or BasicAuthRaw (JSON
-	// "basic_auth_encoding"); it matters only with client_secret_basic.
-	BasicAuthEncoding string
+	// AuthMethod is the client authentication method (JSON "auth_method");
+	// empty means decided from the secret at run time: private_key_jwt when
+	// it holds a key, else client_secret_post.
+	AuthMethod oauth.AuthMethod
+	// BasicAuthEncoding is how client_secret_basic encodes the credentials
+	// (JSON "basic_auth_encoding"; default form).
+	BasicAuthEncoding oauth.BasicEncoding
 	// Scope is the space-separated scope sent with the request (JSON "scope");
 	// empty sends none.
 	Scope string
@@ -98,10 +69,12 @@ type Target struct {
 	// refreshed (JSON "refresh_before", a Go duration; default 30m).
 	RefreshBefore time.Duration
 	// DefaultLifetime is the lifetime assumed when the token response states
-	// none (JSON "default_lifetime", a Go duration; default 1h).
+	// none (JSON "default_lifetime", a Go duration; default
+	// oauth.DefaultLifetime, 1h).
 	DefaultLifetime time.Duration
-	// ValueFormat is ValueFormatJSON or ValueFormatRaw (JSON "value_format").
-	ValueFormat string
+	// ValueFormat is how the token is stored (JSON "value_format"; default
+	// json).
+	ValueFormat paramstore.Format
 	// KMSKeyID is the KMS key encrypting the SecureString (JSON "kms_key_id");
 	// empty means the account's alias/aws/ssm.
 	KMSKeyID string

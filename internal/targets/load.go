@@ -1,4 +1,4 @@
-package config
+package targets
 
 import (
 	"context"
@@ -36,7 +36,7 @@ type Loader struct {
 // (not empty), else from the SSM parameter named by
 // REFRESHER_CONFIG_PARAMETER, decrypted (it may be a SecureString). An invalid
 // document is a *ValidationError whose Source says where it came from.
-func (l Loader) Load(ctx context.Context) (*Config, error) {
+func (l Loader) Load(ctx context.Context) (*Document, error) {
 	getenv := l.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -61,7 +61,7 @@ func (l Loader) Load(ctx context.Context) (*Config, error) {
 	return parseFrom([]byte(*out.Parameter.Value), "SSM parameter "+name)
 }
 
-func parseFrom(doc []byte, source string) (*Config, error) {
+func parseFrom(doc []byte, source string) (*Document, error) {
 	cfg, err := Parse(doc)
 	var invalid *ValidationError
 	if errors.As(err, &invalid) {

@@ -1,4 +1,4 @@
-package config
+package targets
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/oauth"
 )
 
 func TestParseContractExample(t *testing.T) {
@@ -76,7 +78,7 @@ func TestParseValid(t *testing.T) {
 			tgt("name", "j", "parameter_name", "/t/j", "auth_method", "private_key_jwt"),
 			tgt("name", "q", "parameter_name", "/t/q", "auth_method", "client_secret_query")), nil},
 		{"longest durations", doc(nil, tgt("refresh_before", "23h59m59s", "default_lifetime", "8784h")), func(t *testing.T, tg Target) {
-			if tg.RefreshBefore != 24*time.Hour-time.Second || tg.DefaultLifetime != MaxLifetime {
+			if tg.RefreshBefore != 24*time.Hour-time.Second || tg.DefaultLifetime != oauth.MaxLifetime {
 				t.Errorf("durations = %v, %v", tg.RefreshBefore, tg.DefaultLifetime)
 			}
 		}},
@@ -200,7 +202,7 @@ func TestParseInstances(t *testing.T) {
 			TokenURL: "https://" + inst + "-cloud.acronis.com/bc/idp/token", AuthMethod: "client_secret_basic",
 			BasicAuthEncoding: "form", Scope: "scope:" + inst,
 			Params:        map[string]string{"audience": "https://" + inst + ".example.com", "fixed": "f"},
-			RefreshBefore: DefaultRefreshBefore, DefaultLifetime: DefaultLifetime, ValueFormat: "json", KMSKeyID: "alias/acronis",
+			RefreshBefore: DefaultRefreshBefore, DefaultLifetime: oauth.DefaultLifetime, ValueFormat: "json", KMSKeyID: "alias/acronis",
 		}
 	}
 	want := []Target{mk("eu8"), mk("us5")}

@@ -1,4 +1,4 @@
-// Package config reads and validates the refresher's configuration document
+// Package targets reads and validates the refresher's configuration document
 // (README: "Refresher", "Configuration"): a JSON object listing the targets whose
 // OAuth 2.0 client-credentials tokens (RFC 6749 §4.4,
 // https://www.rfc-editor.org/rfc/rfc6749#section-4.4) are kept fresh in SSM
@@ -43,4 +43,4 @@
 // every [Problem] it found, each naming the target (by name, or as
 // "targets[i]" when the name is missing or invalid) and the JSON field. Field
 // values are never repeated in problems; field names and target names are.
-package config
+package targets

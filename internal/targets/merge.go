@@ -1,8 +1,11 @@
-package config
+package targets
 
 import (
 	"strings"
 	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 )
 
 // sval is a string field value and whether it came from the defaults.
@@ -90,12 +93,12 @@ func (d draft) build(inst string) Target {
 		ParameterName:     d.value(fieldParameterName, inst),
 		TokenURL:          d.value(fieldTokenURL, inst),
 		Issuer:            d.value(fieldIssuer, inst),
-		AuthMethod:        d.value(fieldAuthMethod, inst),
-		BasicAuthEncoding: d.value(fieldBasicAuthEncoding, inst),
+		AuthMethod:        oauth.AuthMethod(d.value(fieldAuthMethod, inst)),
+		BasicAuthEncoding: oauth.BasicEncoding(d.value(fieldBasicAuthEncoding, inst)),
 		Scope:             d.value(fieldScope, inst),
 		RefreshBefore:     DefaultRefreshBefore,
-		DefaultLifetime:   DefaultLifetime,
-		ValueFormat:       d.value(fieldValueFormat, inst),
+		DefaultLifetime:   oauth.DefaultLifetime,
+		ValueFormat:       paramstore.Format(d.value(fieldValueFormat, inst)),
 		KMSKeyID:          d.value(fieldKMSKeyID, inst),
 	}
 	if inst != "" {
@@ -103,10 +106,10 @@ func (d draft) build(inst string) Target {
 		t.Name += "." + inst
 	}
 	if t.BasicAuthEncoding == "" {
-		t.BasicAuthEncoding = BasicAuthForm
+		t.BasicAuthEncoding = oauth.BasicForm
 	}
 	if t.ValueFormat == "" {
-		t.ValueFormat = ValueFormatJSON
+		t.ValueFormat = paramstore.FormatJSON
 	}
 	if s := d.value(fieldRefreshBefore, inst); s != "" {
 		t.RefreshBefore, _ = time.ParseDuration(s)

@@ -1,4 +1,4 @@
-package config
+package targets
 
 import (
 	"maps"
@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
+	"github.com/tokenrelay/tokenrelay/internal/oauth"
+	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 )
 
 // Each check returns the problem with a non-empty value, or "" when it is
@@ -105,22 +107,22 @@ func checkEndpointURL(v string) string {
 }
 
 func checkAuthMethod(v string) string {
-	switch v {
-	case AuthClientSecretPost, AuthClientSecretBasic, AuthPrivateKeyJWT, AuthClientSecretQuery:
+	switch oauth.AuthMethod(v) {
+	case oauth.ClientSecretPost, oauth.ClientSecretBasic, oauth.PrivateKeyJWT, oauth.ClientSecretQuery:
 		return ""
 	}
 	return "must be one of client_secret_post, client_secret_basic, private_key_jwt, client_secret_query"
 }
 
 func checkBasicAuthEncoding(v string) string {
-	if v == BasicAuthForm || v == BasicAuthRaw {
+	if e := oauth.BasicEncoding(v); e == oauth.BasicForm || e == oauth.BasicRaw {
 		return ""
 	}
 	return "must be form or raw"
 }
 
 func checkValueFormat(v string) string {
-	if v == ValueFormatJSON || v == ValueFormatRaw {
+	if f := paramstore.Format(v); f == paramstore.FormatJSON || f == paramstore.FormatRaw {
 		return ""
 	}
 	return "must be json or raw"
@@ -154,7 +156,7 @@ func checkDefaultLifetime(v string) string {
 	switch {
 	case err != nil:
 		return "not a Go duration (like 1h or 90m)"
-	case d <= 0 || d > MaxLifetime:
+	case d <= 0 || d > oauth.MaxLifetime:
 		return "must be more than 0 and at most 8784h (366 days)"
 	}
 	return ""

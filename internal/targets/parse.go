@@ -1,4 +1,4 @@
-package config
+package targets
 
 import (
 	"encoding/json"
@@ -16,7 +16,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // Parse decodes and validates a configuration document. The error is a
 // *ValidationError listing every problem when the document is invalid.
-func Parse(doc []byte) (*Config, error) {
+func Parse(doc []byte) (*Document, error) {
 	var p parser
 	cfg := p.document(doc)
 	if len(p.problems) > 0 {
@@ -48,7 +48,7 @@ type spec struct {
 	bad map[string]bool
 }
 
-func (p *parser) document(doc []byte) *Config {
+func (p *parser) document(doc []byte) *Document {
 	if err := json.Unmarshal(doc, new(json.RawMessage)); err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
@@ -105,7 +105,7 @@ func (p *parser) document(doc []byte) *Config {
 	}
 
 	v := validator{parser: p, names: map[string]string{}, parameters: map[string]string{}}
-	cfg := &Config{}
+	cfg := &Document{}
 	for i, el := range els {
 		label := "targets[" + strconv.Itoa(i) + "]"
 		ms, ok := members(el)
