@@ -62,7 +62,7 @@ func testCacheUntilMargin(t *testing.T) {
 
 	// A custom margin, and a token read inside it: handed out, not kept.
 	src = w.source("/tokens/cache")
-	src.Margin = 90*time.Minute
+	src.Margin = 90 * time.Minute
 	w.proxy.Reset()
 	for range 2 {
 		if tok, err := src.Token(); err != nil || tok.AccessToken != "second-token" {
