@@ -21,7 +21,6 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/lambdainit"
 	"github.com/tokenrelay/tokenrelay/internal/logging"
-	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 )
 
 func main() {
@@ -37,7 +36,7 @@ func main() {
 		lambdainit.Fail(log, err)
 	}
 	s3Client := s3.NewFromConfig(awsCfg)
-	tokens := &auditpull.TokenSource{Params: paramstore.Store{SSM: ssm.NewFromConfig(awsCfg)}, Name: cfg.TokenParameter}
+	tokens := &auditpull.TokenSource{SSM: ssm.NewFromConfig(awsCfg), Name: cfg.TokenParameter}
 	h := &auditpull.Handler{Log: log, Puller: &auditpull.Puller{
 		Config:  cfg,
 		API:     &auditapi.Client{HTTP: httpclient.New(time.Minute), BaseURL: cfg.BaseURL, Tokens: tokens},
