@@ -6,59 +6,15 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/tokenrelay/tokenrelay/internal/testkit/bearerapi"
 	"github.com/tokenrelay/tokenrelay/ssmtoken"
 )
-
-// api is a loopback API that accepts one bearer token at a time and
-// records what it was sent.
-type api struct {
-	*httptest.Server
-	mu     sync.Mutex
-	accept string
-	auths  []string
-	bodies []string
-}
-
-func newAPI(t *testing.T, accept string) *api {
-	a := &api{accept: accept}
-	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		a.auths = append(a.auths, r.Header.Get("Authorization"))
-		a.bodies = append(a.bodies, string(body))
-		if r.Header.Get("Authorization") != "Bearer "+a.accept {
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			http.Error(w, `{"error":"invalid_token"}`, http.StatusUnauthorized)
-			return
-		}
-		_, _ = io.WriteString(w, `{"ok":true}`)
-	}))
-	t.Cleanup(a.Close)
-	return a
-}
-
-// rotate makes the API accept tok only.
-func (a *api) rotate(tok string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.accept = tok
-}
-
-// seen returns the Authorization headers and bodies received so far.
-func (a *api) seen() ([]string, []string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]string(nil), a.auths...), append([]string(nil), a.bodies...)
-}
 
 // client is an HTTP client sending through src's Transport.
 func client(src *ssmtoken.Source) *http.Client {
@@ -68,23 +24,23 @@ func client(src *ssmtoken.Source) *http.Client {
 func testRotated401(t *testing.T) {
 	w := setup(t)
 	w.put(t, "/tokens/rot", jsonValue("token-one", w.now.Add(time.Hour)))
-	a := newAPI(t, "token-one")
+	a := bearerapi.Start(t, "token-one")
 	src := w.source("/tokens/rot")
 	c := client(src)
-	if resp, err := c.Get(a.URL); err != nil || resp.StatusCode != http.StatusOK {
+	if resp, err := c.Get(a.URL()); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("first GET = %v, %v; want 200", resp, err)
 	} else {
 		resp.Body.Close()
 	}
 	// The refresher rotates the token; the API no longer takes the cached one.
 	w.put(t, "/tokens/rot", jsonValue("token-two", w.now.Add(2*time.Hour)))
-	a.rotate("token-two")
-	resp, err := c.Post(a.URL, "application/json", bytes.NewReader([]byte(`{"q":1}`)))
+	a.Rotate("token-two")
+	resp, err := c.Post(a.URL(), "application/json", bytes.NewReader([]byte(`{"q":1}`)))
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST after rotation = %v, %v; want 200 after one re-read", resp, err)
 	}
 	resp.Body.Close()
-	auths, bodies := a.seen()
+	auths, bodies := a.Seen()
 	want := []string{"Bearer token-one", "Bearer token-one", "Bearer token-two"}
 	if strings.Join(auths, "|") != strings.Join(want, "|") {
 		t.Errorf("got Authorization headers %q; want %q", auths, want)
@@ -100,14 +56,14 @@ func testRotated401(t *testing.T) {
 func testSecond401(t *testing.T) {
 	w := setup(t)
 	w.put(t, "/tokens/refused", jsonValue("token-refused", w.now.Add(time.Hour)))
-	a := newAPI(t, "another-token")
+	a := bearerapi.Start(t, "another-token")
 	src := w.source("/tokens/refused")
-	resp, err := client(src).Get(a.URL)
+	resp, err := client(src).Get(a.URL())
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("GET = %v, %v; want the second 401 returned", resp, err)
 	}
 	resp.Body.Close()
-	if auths, _ := a.seen(); len(auths) != 2 || w.reads() != 2 {
+	if auths, _ := a.Seen(); len(auths) != 2 || w.reads() != 2 {
 		t.Errorf("got %d requests and %d reads; want 2 requests (one retry) and 2 reads", len(auths), w.reads())
 	}
 }
@@ -115,9 +71,9 @@ func testSecond401(t *testing.T) {
 func testNotReplayable(t *testing.T) {
 	w := setup(t)
 	w.put(t, "/tokens/stream", jsonValue("token-old", w.now.Add(time.Hour)))
-	a := newAPI(t, "token-new")
+	a := bearerapi.Start(t, "token-new")
 	src := w.source("/tokens/stream")
-	req, _ := http.NewRequest(http.MethodPost, a.URL, io.NopCloser(strings.NewReader("stream")))
+	req, _ := http.NewRequest(http.MethodPost, a.URL(), io.NopCloser(strings.NewReader("stream")))
 	if req.GetBody != nil {
 		t.Fatal("the request body is replayable; the test needs one that is not")
 	}
@@ -126,12 +82,12 @@ func testNotReplayable(t *testing.T) {
 		t.Fatalf("POST = %v, %v; want the 401 returned", resp, err)
 	}
 	resp.Body.Close()
-	if auths, _ := a.seen(); len(auths) != 1 || w.reads() != 1 {
+	if auths, _ := a.Seen(); len(auths) != 1 || w.reads() != 1 {
 		t.Errorf("got %d requests and %d reads; want 1 request, not retried, and 1 read", len(auths), w.reads())
 	}
 	// The refused token was dropped: the next request reads the parameter.
 	w.put(t, "/tokens/stream", jsonValue("token-new", w.now.Add(time.Hour)))
-	resp, err = client(src).Get(a.URL)
+	resp, err = client(src).Get(a.URL())
 	if err != nil || resp.StatusCode != http.StatusOK || w.reads() != 2 {
 		t.Fatalf("next GET = %v, %v after %d reads; want 200 after a second read", resp, err, w.reads())
 	}
@@ -141,24 +97,24 @@ func testNotReplayable(t *testing.T) {
 func testExpiredOnReread(t *testing.T) {
 	w := setup(t)
 	w.put(t, "/tokens/dying", jsonValue("token-dying", w.now.Add(time.Hour)))
-	a := newAPI(t, "nobody")
+	a := bearerapi.Start(t, "nobody")
 	src := w.source("/tokens/dying")
 	if _, err := src.Token(); err != nil {
 		t.Fatal(err)
 	}
 	w.put(t, "/tokens/dying", jsonValue("token-dead", w.now.Add(-time.Second)))
-	_, err := client(src).Get(a.URL)
+	_, err := client(src).Get(a.URL())
 	if !errors.Is(err, ssmtoken.ErrExpired) || !strings.Contains(err.Error(), "/tokens/dying") {
 		t.Errorf("got %v; want ErrExpired naming /tokens/dying once the re-read finds an expired token", err)
 	}
 	noSecret(t, err, "token-dying", "token-dead")
 	// An expired token is never sent.
-	a2 := newAPI(t, "nobody")
+	a2 := bearerapi.Start(t, "nobody")
 	src2 := w.source("/tokens/dying")
-	if _, err := client(src2).Get(a2.URL); !errors.Is(err, ssmtoken.ErrExpired) {
+	if _, err := client(src2).Get(a2.URL()); !errors.Is(err, ssmtoken.ErrExpired) {
 		t.Errorf("got %v; want ErrExpired", err)
 	}
-	if auths, _ := a2.seen(); len(auths) != 0 {
+	if auths, _ := a2.Seen(); len(auths) != 0 {
 		t.Errorf("got %d requests with an expired token; want none", len(auths))
 	}
 }
@@ -166,10 +122,10 @@ func testExpiredOnReread(t *testing.T) {
 func testOAuth2Client(t *testing.T) {
 	w := setup(t)
 	w.put(t, "/tokens/oauth2", jsonValue("token-oauth2", time.Now().Add(time.Hour)))
-	a := newAPI(t, "token-oauth2")
+	a := bearerapi.Start(t, "token-oauth2")
 	c := oauth2.NewClient(context.Background(), ssmtoken.New(w.ssm, "/tokens/oauth2"))
 	for range 3 {
-		resp, err := c.Get(a.URL)
+		resp, err := c.Get(a.URL())
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET through oauth2.NewClient = %v, %v; want 200", resp, err)
 		}
