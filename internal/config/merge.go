@@ -114,6 +114,9 @@ func (d draft) build(inst string) Target {
 	if s := d.value(fieldDefaultLifetime, inst); s != "" {
 		t.DefaultLifetime, _ = time.ParseDuration(s)
 	}
+	if s := d.value(fieldWarnBefore, inst); s != "" {
+		t.WarnBefore, _ = time.ParseDuration(s)
+	}
 	if len(d.params) > 0 {
 		t.Params = make(map[string]string, len(d.params))
 		for k, v := range d.params {

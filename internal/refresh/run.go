@@ -117,6 +117,7 @@ func (r *Refresher) runAll(ctx, work context.Context, targets []config.Target, f
 			fail := func() {
 				outcomes[i] = outcome{target: t.Name, err: &targetError{target: t.Name, step: "wait for a slot", err: notStarted(work)}}
 				r.logOutcome(ctx, outcomes[i])
+				r.signal(ctx, t, outcomes[i])
 			}
 			select {
 			case slots <- struct{}{}:
@@ -133,6 +134,7 @@ func (r *Refresher) runAll(ctx, work context.Context, targets []config.Target, f
 			}
 			outcomes[i] = r.refreshTarget(ctx, work, t, force)
 			r.logOutcome(ctx, outcomes[i])
+			r.signal(ctx, t, outcomes[i])
 		})
 	}
 	wg.Wait()
