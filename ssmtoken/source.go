@@ -24,6 +24,9 @@ const (
 	DefaultMargin = time.Minute
 	// DefaultRawTTL is RawTTL when it is zero.
 	DefaultRawTTL = 5 * time.Minute
+	// LateRecheck is how long a token read with less than Margin left is
+	// kept before the parameter is read again.
+	LateRecheck = 10 * time.Second
 )
 
 // ErrExpired is the error, reached with errors.Is, for a stored token whose
@@ -35,13 +38,15 @@ var ErrExpired = errors.New("ssmtoken: stored token expired")
 // It is safe for concurrent use.
 type Source struct {
 	// Margin is how long before its expiry a token stops being handed out,
-	// so that a request never leaves with a token about to lapse; zero means
-	// DefaultMargin. A token read with less than Margin left is still handed
-	// out, but every call reads the parameter again until it changes.
+	// so that a request never leaves with a token about to lapse; zero (or
+	// negative) means DefaultMargin. A token read with less than Margin left
+	// (the refresher is late) is still handed out, and kept for at most
+	// LateRecheck, never past its expiry, so that SSM is asked again soon
+	// but not at every request.
 	Margin time.Duration
 	// RawTTL is how long a token of unknown expiry (a raw value that is no
-	// JWT with exp) is kept before the parameter is read again; zero means
-	// DefaultRawTTL.
+	// JWT with exp) is kept before the parameter is read again; zero (or
+	// negative) means DefaultRawTTL.
 	RawTTL time.Duration
 	// Now is the clock expiry is judged by; nil means time.Now.
 	Now func() time.Time
@@ -160,7 +165,14 @@ func (s *Source) read(ctx context.Context) (*oauth2.Token, time.Time, error) {
 		return nil, time.Time{}, fmt.Errorf("%w: parameter %s holds a token that expired at %s (is the refresher running?)",
 			ErrExpired, s.name, v.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	return tok, v.ExpiresAt.Add(-s.margin()), nil
+	until := v.ExpiresAt.Add(-s.margin())
+	if until.Before(now) {
+		until = now.Add(LateRecheck)
+		if v.ExpiresAt.Before(until) {
+			until = v.ExpiresAt
+		}
+	}
+	return tok, until, nil
 }
 
 func (s *Source) now() time.Time {

@@ -60,7 +60,8 @@ func testCacheUntilMargin(t *testing.T) {
 		t.Errorf("got %q after %d reads at the margin; want second-token from a second read", tok.AccessToken, w.reads())
 	}
 
-	// A custom margin, and a token read inside it: handed out, not kept.
+	// A custom margin, and a token read inside it (the refresher is late):
+	// handed out, and kept LateRecheck only.
 	src = w.source("/tokens/cache")
 	src.Margin = 90 * time.Minute
 	w.proxy.Reset()
@@ -69,8 +70,15 @@ func testCacheUntilMargin(t *testing.T) {
 			t.Fatalf("Token inside the margin = %v, %v; want second-token", tok, err)
 		}
 	}
+	w.now = w.now.Add(ssmtoken.LateRecheck - time.Second)
+	_, _ = src.Token()
+	if got := w.reads(); got != 1 {
+		t.Errorf("got %d reads within LateRecheck of a late token; want 1", got)
+	}
+	w.now = w.now.Add(time.Second)
+	_, _ = src.Token()
 	if got := w.reads(); got != 2 {
-		t.Errorf("got %d reads for 2 calls inside the margin; want 2 (not kept)", got)
+		t.Errorf("got %d reads at LateRecheck; want 2", got)
 	}
 }
 

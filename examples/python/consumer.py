@@ -5,8 +5,10 @@ Lambda"), with the same cache rule as the Go package ssmtoken:
 - the parameter is read with decryption, in either stored format: the JSON
   document with expires_at, or the raw access token, whose expiry is its JWT
   exp claim when it has one;
-- the token is kept until its expiry minus MARGIN (60 s); a token of unknown
-  expiry (raw, no JWT exp) is kept RAW_TTL (300 s);
+- the token is kept until its expiry minus MARGIN (60 s); a token read with
+  less than MARGIN left (the refresher is late) is kept LATE_RECHECK (10 s),
+  never past its expiry; a token of unknown expiry (raw, no JWT exp) is kept
+  RAW_TTL (300 s);
 - a token whose expiry has passed raises TokenExpired: it would only earn 401s;
 - on a 401 the token is dropped, the parameter read again once and the request
   retried once; a second 401 is the caller's;
@@ -30,6 +32,7 @@ import boto3
 
 MARGIN = 60.0
 RAW_TTL = 300.0
+LATE_RECHECK = 10.0
 
 
 class TokenExpired(Exception):
@@ -126,7 +129,10 @@ class TokenSource:
         if now >= tok.expires_at:
             when = datetime.fromtimestamp(tok.expires_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             raise TokenExpired(f"parameter {self.name} holds a token that expired at {when} (is the refresher running?)")
-        return tok, tok.expires_at - self._margin
+        until = tok.expires_at - self._margin
+        if until < now:
+            until = min(now + LATE_RECHECK, tok.expires_at)
+        return tok, until
 
 
 def call(source, url, data=None, timeout=30):

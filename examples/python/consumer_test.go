@@ -142,6 +142,8 @@ func TestSameCacheRule(t *testing.T) {
 	}{
 		{"json", doc("tok-json", "Bearer", now.Add(time.Hour)), "Bearer tok-json", "", now.Add(time.Hour - ssmtoken.DefaultMargin)},
 		{"json lower-case type", doc("tok-lower", "bearer", now.Add(time.Hour)), "Bearer tok-lower", "", now.Add(time.Hour - ssmtoken.DefaultMargin)},
+		{"json, the refresher late", doc("tok-late", "Bearer", now.Add(30*time.Second)), "Bearer tok-late", "", now.Add(ssmtoken.LateRecheck)},
+		{"json about to expire", doc("tok-last", "Bearer", now.Add(5*time.Second)), "Bearer tok-last", "", now.Add(5 * time.Second)},
 		{"raw jwt", jwtTok, "Bearer " + jwtTok, "", now.Add(30*time.Minute - ssmtoken.DefaultMargin)},
 		{"raw opaque", "tok-opaque", "Bearer tok-opaque", "", now.Add(ssmtoken.DefaultRawTTL)},
 		{"json expired", doc("tok-stale", "Bearer", now.Add(-time.Second)), "", "TokenExpired", time.Time{}},
@@ -166,7 +168,8 @@ func TestSameCacheRule(t *testing.T) {
 			}
 
 			// ssmtoken on the same value at the same time.
-			src := ssmtoken.New(staticValue(tt.value), "/tokens/rule")
+			api := &staticValue{value: tt.value}
+			src := ssmtoken.New(api, "/tokens/rule")
 			src.Now = func() time.Time { return now }
 			tok, err := src.Token()
 			switch {
@@ -176,17 +179,26 @@ func TestSameCacheRule(t *testing.T) {
 				t.Errorf("got ssmtoken %v, %v; want the header python sends", tok, err)
 			case tt.wantType == "":
 				src.Now = func() time.Time { return tt.wantUntil.Add(-time.Second) }
-				if again, _ := src.Token(); again != tok {
+				if again, _ := src.Token(); again != tok || api.reads != 1 {
 					t.Errorf("ssmtoken read again before python's until %v; want the same token kept", tt.wantUntil)
+				}
+				src.Now = func() time.Time { return tt.wantUntil }
+				if _, _ = src.Token(); api.reads != 2 {
+					t.Errorf("ssmtoken kept the token at python's until %v; want a second read", tt.wantUntil)
 				}
 			}
 		})
 	}
 }
 
-// staticValue is an ssmtoken.GetParameterAPI holding one value.
-type staticValue string
+// staticValue is an ssmtoken.GetParameterAPI holding one value and
+// counting its reads.
+type staticValue struct {
+	value string
+	reads int
+}
 
-func (v staticValue) GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
-	return &ssm.GetParameterOutput{Parameter: &types.Parameter{Value: aws.String(string(v))}}, nil
+func (v *staticValue) GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+	v.reads++
+	return &ssm.GetParameterOutput{Parameter: &types.Parameter{Value: aws.String(v.value)}}, nil
 }
