@@ -4,7 +4,7 @@
 //
 // A [Source] reads the parameter with decryption and keeps the token until
 // its expiry minus a margin, so that a warm Lambda reads SSM once per token
-// rather than once per request; concurrent callers share one read. It is an
+// rather than once per request; concurrent callers share one read. It is a
 // [golang.org/x/oauth2.TokenSource], so oauth2.NewClient(ctx, src) works, and
 // [Source.Transport] adds the bearer header itself and, on a 401, reads the
 // parameter again once and retries the request once: the refresher may have
@@ -20,7 +20,7 @@
 // RawTTL (default 5 minutes) and re-reads it sooner after a 401.
 //
 // A token whose expiry has passed is [ErrExpired]: sending it would only
-// earn a 401, and the refresher has stopped refreshing it. Errors name the
+// earn a 401, and the refresher has not replaced it. Errors name the
 // parameter, never its value.
 //
 // The function reading the parameter needs ssm:GetParameter on it and, for
