@@ -21,7 +21,6 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/lambdainit"
-	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 )
 
 func main() {
@@ -36,7 +35,7 @@ func main() {
 		lambdainit.Fail(log, err)
 	}
 	s3Client := s3.NewFromConfig(awsCfg)
-	tokens := &auditpull.TokenSource{Params: paramstore.Store{SSM: ssm.NewFromConfig(awsCfg)}, Name: cfg.TokenParameter}
+	tokens := &auditpull.TokenSource{SSM: ssm.NewFromConfig(awsCfg), Name: cfg.TokenParameter}
 	h := &auditpull.Handler{Logger: log, Puller: &auditpull.Puller{
 		Config:  cfg,
 		API:     &auditapi.Client{HTTP: httpclient.New(time.Minute), BaseURL: cfg.BaseURL, Tokens: tokens},

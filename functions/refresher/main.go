@@ -10,12 +10,15 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
+	"github.com/tokenrelay/tokenrelay/internal/eventbus"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/lambdainit"
+	"github.com/tokenrelay/tokenrelay/internal/metrics"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/refresh"
@@ -42,6 +45,10 @@ func main() {
 		Store:       paramstore.Store{SSM: ssmClient},
 		Concurrency: concurrency,
 		Logger:      logger,
+		Metrics:     &metrics.Writer{W: os.Stdout},
+	}
+	if bus := os.Getenv(eventbus.EnvBusName); bus != "" {
+		h.Events = &eventbus.Publisher{API: eventbridge.NewFromConfig(cfg), Bus: bus}
 	}
 	lambda.Start(h.Handle)
 }

@@ -99,7 +99,7 @@ func newRig(t *testing.T, env awsEnv, apc localavepoint.Config, vars map[string]
 		API: &auditapi.Client{
 			HTTP:    httpclient.New(10 * time.Second),
 			BaseURL: cfg.BaseURL,
-			Tokens:  &auditpull.TokenSource{Params: paramstore.Store{SSM: env.ssm}, Name: cfg.TokenParameter},
+			Tokens:  &auditpull.TokenSource{SSM: env.ssm, Name: cfg.TokenParameter},
 			Retry:   retry.Policy{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
 		},
 		Archive: &archive.Archive{Bucket: bucket, Uploader: archive.NewUploader(env.s3)},

@@ -6,12 +6,25 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/tokenrelay/tokenrelay/ssmtoken"
 )
 
-// paramsFunc is a ParameterGetter.
-type paramsFunc func(ctx context.Context, name string) (string, bool, error)
+// getParameterFunc is an ssmtoken.GetParameterAPI answering the value it
+// returns for the parameter named.
+type getParameterFunc func(name string) (string, error)
 
-func (f paramsFunc) Get(ctx context.Context, name string) (string, bool, error) { return f(ctx, name) }
+func (f getParameterFunc) GetParameter(_ context.Context, in *ssm.GetParameterInput, _ ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+	v, err := f(aws.ToString(in.Name))
+	if err != nil {
+		return nil, err
+	}
+	return &ssm.GetParameterOutput{Parameter: &types.Parameter{Value: aws.String(v)}}, nil
+}
 
 func TestTokenSource(t *testing.T) {
 	now := time.Date(2026, 11, 22, 7, 30, 0, 0, time.UTC)
@@ -20,10 +33,13 @@ func TestTokenSource(t *testing.T) {
 	}
 	stored := value("first", now.Add(time.Hour))
 	reads := 0
-	src := &TokenSource{Name: "/tokens/aos-audit", Now: func() time.Time { return now }, Params: paramsFunc(
-		func(_ context.Context, name string) (string, bool, error) {
+	src := &TokenSource{Name: "/tokens/aos-audit", Now: func() time.Time { return now }, SSM: getParameterFunc(
+		func(name string) (string, error) {
+			if name != "/tokens/aos-audit" {
+				t.Errorf("read parameter %q; want /tokens/aos-audit", name)
+			}
 			reads++
-			return stored, true, nil
+			return stored, nil
 		})}
 	ctx := context.Background()
 	for i := range 2 {
@@ -43,8 +59,8 @@ func TestTokenSource(t *testing.T) {
 	_, _ = src.Token(ctx, true)
 	now = now.Add(2 * time.Minute) // the cached token expired: read again, and fail on the stale value
 	_, err := src.Token(ctx, false)
-	if err == nil || !strings.Contains(err.Error(), "/tokens/aos-audit") || !strings.Contains(err.Error(), "expired at 2026-11-22T07:31:00Z") {
-		t.Errorf("Token with an expired value: %v; want an error naming the parameter and the expiry", err)
+	if !errors.Is(err, ssmtoken.ErrExpired) || !strings.Contains(err.Error(), "/tokens/aos-audit") || !strings.Contains(err.Error(), "expired at 2026-11-22T07:31:00Z") {
+		t.Errorf("Token with an expired value: %v; want ErrExpired naming the parameter and the expiry", err)
 	}
 	if strings.Contains(err.Error(), "second") {
 		t.Errorf("error %q shows the token", err)
@@ -55,19 +71,18 @@ func TestTokenSourceErrors(t *testing.T) {
 	tests := []struct {
 		name  string
 		value string
-		found bool
 		err   error
 		want  string
 	}{
-		{"missing", "", false, nil, "parameter /t does not exist"},
-		{"SSM error", "", false, errors.New("AccessDeniedException"), "AccessDeniedException"},
-		{"no access_token", `{"token_type":"Bearer"}`, true, nil, "no access_token"},
-		{"empty", " ", true, nil, "empty"},
+		{"missing", "", &types.ParameterNotFound{Message: aws.String("not found")}, "parameter /t does not exist"},
+		{"SSM error", "", errors.New("AccessDeniedException"), "AccessDeniedException"},
+		{"no access_token", `{"token_type":"Bearer"}`, nil, "no access_token"},
+		{"empty", " ", nil, "empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := &TokenSource{Name: "/t", Params: paramsFunc(func(context.Context, string) (string, bool, error) {
-				return tt.value, tt.found, tt.err
+			src := &TokenSource{Name: "/t", SSM: getParameterFunc(func(string) (string, error) {
+				return tt.value, tt.err
 			})}
 			_, err := src.Token(context.Background(), false)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "/t") {

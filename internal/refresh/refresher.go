@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/credentials"
+	"github.com/tokenrelay/tokenrelay/internal/metrics"
 	"github.com/tokenrelay/tokenrelay/internal/oauth"
 	"github.com/tokenrelay/tokenrelay/internal/targets"
 )
@@ -60,6 +61,12 @@ type Refresher struct {
 	// Logger receives one record per target and a summary per run; nil
 	// discards them.
 	Logger *slog.Logger
+	// Metrics receives one embedded-metric-format line per target and run
+	// (README: "Metrics and alarms"); nil writes none.
+	Metrics *metrics.Writer
+	// Events publishes a Token Refreshed event per refreshed target
+	// (README: "Token Refreshed events"); nil publishes none.
+	Events EventPublisher
 }
 
 func (r *Refresher) now() time.Time {

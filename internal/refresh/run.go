@@ -122,6 +122,7 @@ func (r *Refresher) runAll(ctx, work context.Context, list []targets.Target, for
 			fail := func() {
 				outcomes[i] = outcome{target: t.Name, err: &targetError{target: t.Name, step: "wait for a slot", err: notStarted(work)}}
 				r.logOutcome(ctx, outcomes[i])
+				r.signal(ctx, t, outcomes[i])
 			}
 			select {
 			case slots <- struct{}{}:
@@ -138,6 +139,7 @@ func (r *Refresher) runAll(ctx, work context.Context, list []targets.Target, for
 			}
 			outcomes[i] = r.refreshTarget(ctx, work, t, force)
 			r.logOutcome(ctx, outcomes[i])
+			r.signal(ctx, t, outcomes[i])
 		})
 	}
 	wg.Wait()

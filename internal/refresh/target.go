@@ -26,6 +26,9 @@ type outcome struct {
 	// method and tokenURL say how a token was requested.
 	method   oauth.AuthMethod
 	tokenURL string
+	// certNotAfter is the NotAfter of the credentials' certificate, when
+	// the secret was read and holds one.
+	certNotAfter time.Time
 }
 
 // targetError is a target's failure: the step that failed and why, with the
@@ -87,6 +90,7 @@ func (r *Refresher) refreshTarget(ctx, work context.Context, t targets.Target, f
 	if err != nil {
 		return fail("get credentials", err)
 	}
+	out.certNotAfter = certExpiry(creds)
 	tokenURL, err := r.tokenURL(work, t)
 	if err != nil {
 		return fail("find token endpoint", err, creds.ClientSecret)

@@ -162,6 +162,17 @@ func checkDefaultLifetime(v string) string {
 	return ""
 }
 
+func checkWarnBefore(v string) string {
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		return "not a Go duration (like 720h for 30 days)"
+	case d <= 0 || d > MaxWarnBefore:
+		return "must be more than 0 and at most 8784h (366 days)"
+	}
+	return ""
+}
+
 func checkKMSKeyID(v string) string {
 	switch {
 	case len(v) > maxIDLength:

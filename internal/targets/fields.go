@@ -17,6 +17,7 @@ const (
 	fieldDefaultLifetime   = "default_lifetime"
 	fieldValueFormat       = "value_format"
 	fieldKMSKeyID          = "kms_key_id"
+	fieldWarnBefore        = "warn_before"
 	fieldInstances         = "instances"
 )
 
@@ -44,6 +45,7 @@ var targetFields = map[string]kind{
 	fieldDefaultLifetime:   kindString,
 	fieldValueFormat:       kindString,
 	fieldKMSKeyID:          kindString,
+	fieldWarnBefore:        kindString,
 	fieldInstances:         kindInstances,
 }
 

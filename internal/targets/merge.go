@@ -98,6 +98,7 @@ func (d draft) build(inst string) Target {
 		Scope:             d.value(fieldScope, inst),
 		RefreshBefore:     DefaultRefreshBefore,
 		DefaultLifetime:   oauth.DefaultLifetime,
+		WarnBefore:        DefaultWarnBefore,
 		ValueFormat:       paramstore.Format(d.value(fieldValueFormat, inst)),
 		KMSKeyID:          d.value(fieldKMSKeyID, inst),
 	}
@@ -116,6 +117,9 @@ func (d draft) build(inst string) Target {
 	}
 	if s := d.value(fieldDefaultLifetime, inst); s != "" {
 		t.DefaultLifetime, _ = time.ParseDuration(s)
+	}
+	if s := d.value(fieldWarnBefore, inst); s != "" {
+		t.WarnBefore, _ = time.ParseDuration(s)
 	}
 	if len(d.params) > 0 {
 		t.Params = make(map[string]string, len(d.params))

@@ -82,6 +82,11 @@ func TestParseValid(t *testing.T) {
 				t.Errorf("durations = %v, %v", tg.RefreshBefore, tg.DefaultLifetime)
 			}
 		}},
+		{"warn_before", doc(map[string]any{"warn_before": "1440h"}, tgt(), tgt("name", "b", "parameter_name", "/t/b", "warn_before", "48h")), func(t *testing.T, tg Target) {
+			if tg.WarnBefore != 60*24*time.Hour {
+				t.Errorf("WarnBefore = %v; want 1440h from defaults", tg.WarnBefore)
+			}
+		}},
 		{"raw value format and KMS key", doc(nil, tgt("value_format", "raw", "kms_key_id", "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")), func(t *testing.T, tg Target) {
 			if tg.ValueFormat != "raw" || !strings.HasPrefix(tg.KMSKeyID, "arn:aws:kms:") {
 				t.Errorf("ValueFormat, KMSKeyID = %q, %q", tg.ValueFormat, tg.KMSKeyID)

@@ -106,6 +106,8 @@ func TestParseRules(t *testing.T) {
 		{"refresh_before zero", doc(nil, tgt("refresh_before", "0s")), []P{{"a", "refresh_before", "must be more than 0 and less than 24h"}}},
 		{"refresh_before negative", doc(nil, tgt("refresh_before", "-5m")), []P{{"a", "refresh_before", "must be more than 0 and less than 24h"}}},
 		{"refresh_before 24h", doc(nil, tgt("refresh_before", "24h")), []P{{"a", "refresh_before", "must be more than 0 and less than 24h"}}},
+		{"warn_before not a duration", doc(nil, tgt("warn_before", "30d")), []P{{"a", "warn_before", "not a Go duration (like 720h for 30 days)"}}},
+		{"warn_before zero", doc(nil, tgt("warn_before", "0s")), []P{{"a", "warn_before", "must be more than 0 and at most 8784h (366 days)"}}},
 		{"default_lifetime not a duration", doc(nil, tgt("default_lifetime", "1 hour")), []P{{"a", "default_lifetime", "not a Go duration (like 1h or 90m)"}}},
 		{"default_lifetime zero", doc(nil, tgt("default_lifetime", "0")), []P{{"a", "default_lifetime", "must be more than 0 and at most 8784h (366 days)"}}},
 		{"default_lifetime over 366 days", doc(nil, tgt("default_lifetime", "8785h")), []P{{"a", "default_lifetime", "must be more than 0 and at most 8784h (366 days)"}}},

@@ -15,6 +15,11 @@ const (
 	// MaxRefreshBefore bounds refresh_before (exclusive): a longer margin would
 	// refresh a day-long token at every run.
 	MaxRefreshBefore = 24 * time.Hour
+	// DefaultWarnBefore is warn_before when the document sets none: a
+	// certificate credential within 30 days of its expiry is reported.
+	DefaultWarnBefore = 30 * 24 * time.Hour
+	// MaxWarnBefore bounds warn_before (inclusive).
+	MaxWarnBefore = 366 * 24 * time.Hour
 )
 
 // Placeholder is the text replaced by the instance name when a target lists
@@ -78,4 +83,8 @@ type Target struct {
 	// KMSKeyID is the KMS key encrypting the SecureString (JSON "kms_key_id");
 	// empty means the account's alias/aws/ssm.
 	KMSKeyID string
+	// WarnBefore is how long before its certificate's NotAfter a certificate
+	// credential is logged as a warning at each refresh (JSON "warn_before",
+	// a Go duration); DefaultWarnBefore (720h, 30 days) when unset.
+	WarnBefore time.Duration
 }

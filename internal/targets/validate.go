@@ -37,6 +37,7 @@ func (v *validator) target(d draft) []Target {
 	v.field(d, fieldDefaultLifetime, nil, false, checkDefaultLifetime)
 	v.field(d, fieldValueFormat, nil, false, checkValueFormat)
 	v.field(d, fieldKMSKeyID, nil, false, checkKMSKeyID)
+	v.field(d, fieldWarnBefore, nil, false, checkWarnBefore)
 	targets := v.expand(d, insts)
 	if len(v.problems) > before {
 		return nil

@@ -109,7 +109,7 @@ func (r *pullRig) api(t testing.TB, timeout time.Duration) *auditapi.Client {
 	return &auditapi.Client{
 		HTTP:    httpclient.New(timeout),
 		BaseURL: base,
-		Tokens:  &auditpull.TokenSource{Params: paramstore.Store{SSM: r.aws.ssm}, Name: r.param},
+		Tokens:  &auditpull.TokenSource{SSM: r.aws.ssm, Name: r.param},
 		Retry:   retry.Policy{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
 	}
 }

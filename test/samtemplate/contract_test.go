@@ -16,7 +16,7 @@ func TestTemplateContract(t *testing.T) {
 
 	t.Run("environment", func(t *testing.T) {
 		want := map[string][]string{
-			"RefresherFunction": {"AWS_ENDPOINT_URL", "REFRESHER_CONCURRENCY", "REFRESHER_CONFIG_PARAMETER"},
+			"RefresherFunction": {"AWS_ENDPOINT_URL", "EVENT_BUS_NAME", "REFRESHER_CONCURRENCY", "REFRESHER_CONFIG_PARAMETER"},
 			"AuditPullFunction": {"AUDIT_API_URL", "AWS_ENDPOINT_URL", "BUCKET", "GEO_LOCATIONS", "LAG", "MAX_BACKFILL",
 				"PREFIX", "PRODUCT_TYPES", "RESCAN", "START_TIME", "TOKEN_PARAMETER", "WINDOW"},
 		}
@@ -28,6 +28,12 @@ func TestTemplateContract(t *testing.T) {
 		}
 		if got := literals(mapAt(functionProps(doc, "AuditPullFunction"), "Environment", "Variables")["BUCKET"]); fmt.Sprint(got) != "[${Ref:AuditBucket}]" {
 			t.Errorf("AuditPullFunction: got BUCKET = %q; want the created bucket", got)
+		}
+		if got := literals(mapAt(functionProps(doc, "RefresherFunction"), "Environment", "Variables")["EVENT_BUS_NAME"]); fmt.Sprint(got) != "[${Ref:EventBusName}]" {
+			t.Errorf("RefresherFunction: got EVENT_BUS_NAME = %q; want the EventBusName parameter", got)
+		}
+		if got := parameterDefaults(doc, "EventBusName"); fmt.Sprint(got) != "[default]" {
+			t.Errorf("got EventBusName default %q; want the default bus", got)
 		}
 		if got := parameterDefaults(doc, "AuditMaxBackfill"); fmt.Sprint(got) != "[744h]" {
 			t.Errorf("got AuditMaxBackfill default %q; want 744h", got)
@@ -79,6 +85,7 @@ func TestTemplateContract(t *testing.T) {
 			"RefresherRole": {
 				"secretsmanager:GetSecretValue": "${Ref:CredentialSecretArns}",
 				"ssm:PutParameter":              "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${TokenPathPrefix}*",
+				"events:PutEvents":              "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}",
 			},
 			"AuditPullRole": {
 				"ssm:GetParameter":        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${AuditTokenParameterName}",
@@ -103,6 +110,9 @@ func TestTemplateContract(t *testing.T) {
 				}
 			}
 			for action := range granted {
+				if strings.HasPrefix(action, "events:") && roleName != "RefresherRole" {
+					t.Errorf("%s: got %s; only the refresher publishes events", roleName, action)
+				}
 				if strings.HasPrefix(action, "secretsmanager:") && roleName != "RefresherRole" {
 					t.Errorf("%s: got %s; only the refresher reads credentials", roleName, action)
 				}
@@ -138,6 +148,7 @@ func TestTemplateContract(t *testing.T) {
 	t.Run("alarms", func(t *testing.T) {
 		errorsFor := map[string]bool{}
 		var checkpoint map[string]any
+		expiry := map[string]map[string]any{}
 		for _, r := range res {
 			if resourceType(r) != "AWS::CloudWatch::Alarm" {
 				continue
@@ -153,6 +164,8 @@ func TestTemplateContract(t *testing.T) {
 				errorsFor[fn] = true
 			case p["Namespace"] == "TokenRelay" && p["MetricName"] == "CheckpointLagSeconds":
 				checkpoint = p
+			case p["Namespace"] == "TokenRelay":
+				expiry[fmt.Sprint(p["MetricName"])] = p
 			}
 		}
 		for _, fn := range []string{"RefresherFunction", "AuditPullFunction"} {
@@ -165,6 +178,23 @@ func TestTemplateContract(t *testing.T) {
 		}
 		if checkpoint["TreatMissingData"] != "breaching" {
 			t.Errorf("got checkpoint alarm TreatMissingData %v; want breaching (no run is a stall too)", checkpoint["TreatMissingData"])
+		}
+		// The refresher publishes each metric with the dimension Target and with none:
+		// an alarm without dimensions watches every target.
+		for metric, threshold := range map[string]string{"TokenSecondsToExpiry": "0", "CredentialDaysToExpiry": "${Ref:CredentialExpiryAlarmDays}"} {
+			p := expiry[metric]
+			if p == nil {
+				t.Errorf("got no TokenRelay/%s alarm; want one", metric)
+				continue
+			}
+			topic, _ := refName(asList(p["AlarmActions"])[0])
+			got := fmt.Sprint(p["Statistic"], " ", p["ComparisonOperator"], " ", literals(p["Threshold"]), " ", p["Dimensions"], " ", topic)
+			if want := fmt.Sprint("Minimum LessThanThreshold [", threshold, "] <nil> AlarmTopic"); got != want {
+				t.Errorf("%s alarm: got %s; want %s", metric, got, want)
+			}
+		}
+		if got := parameterDefaults(doc, "CredentialExpiryAlarmDays"); fmt.Sprint(got) != "[30]" {
+			t.Errorf("got CredentialExpiryAlarmDays default %q; want 30, as warn_before", got)
 		}
 	})
 

@@ -98,6 +98,7 @@ func (s *Stack) functionEnv(seeded *Seeded) map[string]map[string]string {
 			"AWS_ENDPOINT_URL":           s.MotoURL,
 			"REFRESHER_CONFIG_PARAMETER": ConfigParameter,
 			"REFRESHER_CONCURRENCY":      "8",
+			"EVENT_BUS_NAME":             "default",
 		},
 		AuditPull.LogicalID: {
 			"AWS_ENDPOINT_URL": s.MotoURL,
