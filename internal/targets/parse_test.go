@@ -29,6 +29,7 @@ func TestParseContractExample(t *testing.T) {
 		Scope:             "audit.read.all",
 		RefreshBefore:     30 * time.Minute,
 		DefaultLifetime:   time.Hour,
+		WarnBefore:        DefaultWarnBefore,
 		ValueFormat:       "json",
 	}}
 	if !reflect.DeepEqual(cfg.Targets, want) {
@@ -98,7 +99,7 @@ func TestParseValid(t *testing.T) {
 		{"scope with several tokens", doc(nil, tgt("scope", "audit.read.all openid https://graph.example.com/.default")), nil},
 		{"empty optional strings mean unset", doc(nil, tgt("auth_method", "", "basic_auth_encoding", "", "value_format", "", "refresh_before", "", "default_lifetime", "", "scope", "", "issuer", "")), func(t *testing.T, tg Target) {
 			want := Target{Name: "a", SecretID: "s/a", ParameterName: "/tokens/a", TokenURL: "https://idp.example.com/token",
-				BasicAuthEncoding: "form", RefreshBefore: 30 * time.Minute, DefaultLifetime: time.Hour, ValueFormat: "json"}
+				BasicAuthEncoding: "form", RefreshBefore: 30 * time.Minute, DefaultLifetime: time.Hour, ValueFormat: "json", WarnBefore: DefaultWarnBefore}
 			if !reflect.DeepEqual(tg, want) {
 				t.Errorf("target = %+v; want %+v", tg, want)
 			}
@@ -159,12 +160,12 @@ func TestParseDefaultsPrecedence(t *testing.T) {
 		Name: "own", SecretID: "own/secret", ParameterName: "/t/own", TokenURL: "https://other.example.com/token",
 		AuthMethod: "private_key_jwt", BasicAuthEncoding: "raw",
 		Params:        map[string]string{"audience": "default-aud", "resource": "own-res", "extra": "x"},
-		RefreshBefore: 5 * time.Minute, DefaultLifetime: 2 * time.Hour, ValueFormat: "json", KMSKeyID: "alias/default",
+		RefreshBefore: 5 * time.Minute, DefaultLifetime: 2 * time.Hour, ValueFormat: "json", KMSKeyID: "alias/default", WarnBefore: DefaultWarnBefore,
 	}, {
 		Name: "inherits", SecretID: "shared/secret", ParameterName: "/t/inherits", Issuer: "https://idp.example.com",
 		AuthMethod: "client_secret_basic", BasicAuthEncoding: "raw", Scope: "read",
 		Params:        map[string]string{"audience": "default-aud", "resource": "default-res"},
-		RefreshBefore: 10 * time.Minute, DefaultLifetime: 2 * time.Hour, ValueFormat: "raw", KMSKeyID: "alias/default",
+		RefreshBefore: 10 * time.Minute, DefaultLifetime: 2 * time.Hour, ValueFormat: "raw", KMSKeyID: "alias/default", WarnBefore: DefaultWarnBefore,
 	}}
 	for i := range want {
 		if !reflect.DeepEqual(cfg.Targets[i], want[i]) {
@@ -207,7 +208,7 @@ func TestParseInstances(t *testing.T) {
 			TokenURL: "https://" + inst + "-cloud.acronis.com/bc/idp/token", AuthMethod: "client_secret_basic",
 			BasicAuthEncoding: "form", Scope: "scope:" + inst,
 			Params:        map[string]string{"audience": "https://" + inst + ".example.com", "fixed": "f"},
-			RefreshBefore: DefaultRefreshBefore, DefaultLifetime: oauth.DefaultLifetime, ValueFormat: "json", KMSKeyID: "alias/acronis",
+			RefreshBefore: DefaultRefreshBefore, DefaultLifetime: oauth.DefaultLifetime, ValueFormat: "json", KMSKeyID: "alias/acronis", WarnBefore: DefaultWarnBefore,
 		}
 	}
 	want := []Target{mk("eu8"), mk("us5")}
