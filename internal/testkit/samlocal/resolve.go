@@ -147,3 +147,44 @@ func (t *Template) number(ev *evaluator, key string, props, globals map[string]a
 	}
 	return n, nil
 }
+
+// Credentials are what SAM CLI passes the function of the caller's AWS
+// session.
+type Credentials struct {
+	Region, AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+// LambdaEnv returns the environment `sam local invoke` gives the function:
+// SAM CLI's AWS_* variables (the function's settings, the region and the
+// credentials; defaultkey and defaultsecret where none are given), then the
+// declared variables of Env, which win.
+func (f Function) LambdaEnv(c Credentials) []string {
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.AccessKeyID == "" {
+		c.AccessKeyID, c.SecretAccessKey = "defaultkey", "defaultsecret"
+	}
+	env := map[string]string{
+		"AWS_SAM_LOCAL":                   "true",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(f.MemoryMB),
+		"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(int(f.Timeout / time.Second)),
+		"AWS_LAMBDA_FUNCTION_HANDLER":     "bootstrap",
+		"AWS_LAMBDA_FUNCTION_NAME":        f.LogicalID,
+		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_LOG_GROUP_NAME":       "aws/lambda/" + f.LogicalID,
+		"AWS_LAMBDA_LOG_STREAM_NAME":      "$LATEST",
+		"AWS_REGION":                      c.Region,
+		"AWS_DEFAULT_REGION":              c.Region,
+		"AWS_ACCESS_KEY_ID":               c.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY":           c.SecretAccessKey,
+		"AWS_ACCOUNT_ID":                  AccountID,
+	}
+	if c.SessionToken != "" {
+		env["AWS_SESSION_TOKEN"] = c.SessionToken
+	}
+	for k, v := range f.Env {
+		env[k] = v
+	}
+	return Function{Env: env}.Environ()
+}

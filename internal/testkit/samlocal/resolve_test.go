@@ -315,3 +315,17 @@ func TestParseParameterOverrides(t *testing.T) {
 		}
 	}
 }
+
+func TestLambdaEnv(t *testing.T) {
+	f := Function{LogicalID: "One", Timeout: 30 * time.Second, MemoryMB: 256, Env: map[string]string{"AWS_REGION": "from-template", "X": "y"}}
+	got := strings.Join(f.LambdaEnv(Credentials{Region: "eu-west-1"}), " ")
+	for _, want := range []string{"AWS_SAM_LOCAL=true", "AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256",
+		"AWS_LAMBDA_FUNCTION_NAME=One", "AWS_DEFAULT_REGION=eu-west-1", "AWS_REGION=from-template", "AWS_ACCESS_KEY_ID=defaultkey", "X=y"} {
+		if !strings.Contains(" "+got+" ", " "+want+" ") {
+			t.Errorf("LambdaEnv lacks %s: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "AWS_SESSION_TOKEN") {
+		t.Errorf("LambdaEnv has a session token without one: %s", got)
+	}
+}
