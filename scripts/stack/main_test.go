@@ -12,18 +12,25 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/testkit/localstack"
 )
 
-// TestCommands runs the commands a user types, each in its own process:
-// start, seed, invoke (under the emulator) both functions with committed
-// events, stop, and stop again.
-func TestCommands(t *testing.T) {
+// buildStack builds the command; it returns the module root and the binary.
+func buildStack(t *testing.T) (root, bin string) {
+	t.Helper()
 	root, err := localstack.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "stack")
+	bin = filepath.Join(t.TempDir(), "stack")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return root, bin
+}
+
+// TestCommands runs the commands a user types, each in its own process:
+// start, seed, invoke (under the emulator) both functions with committed
+// events, stop, and stop again.
+func TestCommands(t *testing.T) {
+	root, bin := buildStack(t)
 	dir := t.TempDir()
 	stack := func(args ...string) (stdout, stderr string, err error) {
 		t.Helper()
@@ -106,14 +113,7 @@ func TestCommands(t *testing.T) {
 // template does not declare: each a one-line error naming the file and the
 // fix, before anything is built or started.
 func TestInvokeBadInput(t *testing.T) {
-	root, err := localstack.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "stack")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	root, bin := buildStack(t)
 	files := t.TempDir()
 	file := func(name, content string) string {
 		path := filepath.Join(files, name)

@@ -56,8 +56,8 @@ type Emulator struct {
 	cmd     *exec.Cmd
 	url     string
 	client  *http.Client
-	exited  chan struct{}
-	lines   sync.WaitGroup
+	exited  chan struct{} // the emulator process ended
+	drained chan struct{} // its output, and the bootstrap's, was read to the end
 	invokes sync.Mutex // the emulator serves one invocation at a time
 
 	mu      sync.Mutex
@@ -135,30 +135,31 @@ func start(ctx context.Context, cfg Config) (*Emulator, error) {
 	cmd.Dir = filepath.Dir(cfg.Bootstrap)
 	cmd.Env = environ(cfg)
 	cmd.SysProcAttr = sysProcAttr()
-	stdout, err := cmd.StdoutPipe()
+	// One pipe for stdout and stderr keeps their lines in the order written.
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("rie: %w", err)
 	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, fmt.Errorf("rie: %w", err)
-	}
+	cmd.Stdout, cmd.Stderr = pw, pw
 	e := &Emulator{
 		cfg: cfg, cmd: cmd, url: "http://" + addr + "/2015-03-31/functions/function/invocations",
 		client:  &http.Client{Transport: &http.Transport{DisableKeepAlives: true}},
 		exited:  make(chan struct{}),
+		drained: make(chan struct{}),
 		reports: map[string]report{},
 	}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	pw.Close() // the emulator and the bootstrap hold it
+	if err != nil {
+		pr.Close()
 		return nil, fmt.Errorf("rie: start %s: %w", cfg.Emulator, err)
 	}
-	var out lockedWriter
-	out.w = cfg.Output
-	e.lines.Add(2)
-	go e.scan(stdout, &out)
-	go e.scan(stderr, &out)
 	go func() {
-		e.lines.Wait() // the pipes are drained before Wait closes them
+		defer close(e.drained)
+		defer pr.Close()
+		e.scan(pr, cfg.Output) // until the last writer, the bootstrap too, is gone
+	}()
+	go func() {
 		err := cmd.Wait()
 		e.mu.Lock()
 		e.waitErr = err
@@ -210,7 +211,6 @@ func environ(cfg Config) []string {
 // scan copies the emulator's output line by line and notes its REPORT and
 // INIT REPORT lines.
 func (e *Emulator) scan(r io.Reader, out io.Writer) {
-	defer e.lines.Done()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 8<<20)
 	for sc.Scan() {
@@ -284,22 +284,12 @@ func (e *Emulator) Close() error {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
+	select { // the last lines reach Output before Close returns
+	case <-e.drained:
+	case <-time.After(2 * time.Second):
+	}
 	return nil
 }
 
-// Exited is closed once the emulator process has ended.
-func (e *Emulator) Exited() <-chan struct{} { return e.exited }
-
 // PID returns the emulator's process id.
 func (e *Emulator) PID() int { return e.cmd.Process.Pid }
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
