@@ -58,7 +58,7 @@ type Emulator struct {
 	client  *http.Client
 	exited  chan struct{} // the emulator process ended
 	drained chan struct{} // its output, and the bootstrap's, was read to the end
-	invokes sync.Mutex // the emulator serves one invocation at a time
+	invokes sync.Mutex    // the emulator serves one invocation at a time
 
 	mu      sync.Mutex
 	reports map[string]report

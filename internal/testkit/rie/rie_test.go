@@ -66,13 +66,7 @@ func run(t *testing.T, cfg Config) (*Emulator, *testenv.Buffer) {
 
 func invoke(t *testing.T, e *Emulator, event string) Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	res, err := e.Invoke(ctx, []byte(event))
-	if err != nil {
-		t.Fatalf("Invoke(%s): %v", event, err)
-	}
-	return res
+	return e.InvokeTest(t, event)
 }
 
 // TestInvoke: a result, the function's logs and the emulator's START, END
