@@ -66,7 +66,6 @@ type Emulator struct {
 	waitErr error
 	closed  bool
 	pid     int // the bootstrap, once seen
-	pidAt   time.Time
 }
 
 // report is what the emulator's REPORT line says of one invocation.

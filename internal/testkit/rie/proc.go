@@ -17,7 +17,7 @@ func (e *Emulator) BootstrapPID() int {
 	pid := childOf(e.cmd.Process.Pid)
 	if pid > 0 {
 		e.mu.Lock()
-		e.pid, e.pidAt = pid, time.Now()
+		e.pid = pid
 		e.mu.Unlock()
 	}
 	return pid
