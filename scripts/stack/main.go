@@ -173,6 +173,9 @@ func invoke(ctx context.Context, root, dir string, args []string) error {
 		return err
 	}
 	if *useSAM {
+		if !localstack.SAMAvailable(ctx) {
+			return errors.New("-sam needs SAM CLI (sam) on PATH and a Docker engine answering: install them, or drop -sam to run under the emulator")
+		}
 		cmds, err := s.SAMCommands(ctx, root, fn, event, inv)
 		if err != nil {
 			return err
