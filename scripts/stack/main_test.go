@@ -57,6 +57,12 @@ func TestCommands(t *testing.T) {
 	}
 	must("seed")
 
+	noSAM := exec.Command(bin, "-dir", dir, "invoke", "-sam", "refresher", "events/refresher-scheduled.json")
+	noSAM.Dir, noSAM.Env = root, append(os.Environ(), "PATH="+t.TempDir())
+	if out, err := noSAM.CombinedOutput(); err == nil || !strings.Contains(string(out), "-sam needs SAM CLI (sam) on PATH and a Docker engine") {
+		t.Errorf("got %v, %q from -sam without sam; want what is missing", err, out)
+	}
+
 	var refresh localstack.RefresherResult
 	if err := json.Unmarshal([]byte(must("invoke", "refresher", "events/refresher-force-one.json")), &refresh); err != nil {
 		t.Fatal(err)
