@@ -27,7 +27,7 @@ func Load(path string) (*Template, error) {
 	}
 	doc, err := Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("samlocal: %s does not parse as a SAM template (%v): fix the YAML", path, oneLine(err))
+		return nil, fmt.Errorf("samlocal: %s does not parse as a SAM template (%s): fix the YAML", path, strings.TrimPrefix(oneLine(err), "samlocal: "))
 	}
 	if _, ok := doc["Resources"].(map[string]any); !ok {
 		return nil, fmt.Errorf("samlocal: %s has no Resources mapping: is it a SAM template?", path)
