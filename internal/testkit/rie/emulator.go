@@ -37,8 +37,8 @@ type Config struct {
 	MemoryMB int
 	// Env holds the function's KEY=VALUE variables. The emulator passes its
 	// whole environment to the function, so it gets only these, over the
-	// Lambda defaults (PATH, LANG, TZ) and the settings above; never the
-	// caller's environment.
+	// Lambda defaults (PATH, LANG, TZ), and the settings above over them;
+	// never the caller's environment.
 	Env []string
 	// Output receives what `sam local invoke` shows: the function's output
 	// (its logs), the START, END and REPORT lines, and the emulator's
@@ -46,13 +46,12 @@ type Config struct {
 	Output io.Writer
 	// LogLevel is the emulator's --log-level; "" means "error", as `sam
 	// local invoke` runs it. At "info" the emulator also logs the INIT
-	// REPORT whose duration Result.InitDuration carries.
+	// REPORT whose duration InitDurations returns.
 	LogLevel string
 }
 
 // Emulator is a running emulator with its function.
 type Emulator struct {
-	cfg     Config
 	cmd     *exec.Cmd
 	url     string
 	client  *http.Client
@@ -141,7 +140,7 @@ func start(ctx context.Context, cfg Config) (*Emulator, error) {
 	}
 	cmd.Stdout, cmd.Stderr = pw, pw
 	e := &Emulator{
-		cfg: cfg, cmd: cmd, url: "http://" + addr + "/2015-03-31/functions/function/invocations",
+		cmd: cmd, url: "http://" + addr + "/2015-03-31/functions/function/invocations",
 		client:  &http.Client{Transport: &http.Transport{DisableKeepAlives: true}},
 		exited:  make(chan struct{}),
 		drained: make(chan struct{}),
