@@ -24,7 +24,7 @@ SHELL       := bash
 
 .DEFAULT_GOAL := help
 .PHONY: help build build-RefresherFunction build-AuditPullFunction test lint bench fuzz demo \
-	tools tools-go tools-test npm clean
+	tools tools-go tools-test rie npm clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -55,7 +55,13 @@ tools-test: tools-go
 	@command -v npm >/dev/null || { echo "make: npm not found: install npm (apt-get install npm)" >&2; exit 1; }
 	@command -v cfn-lint >/dev/null || { echo "make: cfn-lint not found: pip install cfn-lint (1.x)" >&2; exit 1; }
 
-tools: tools-test npm
+tools: tools-test npm rie
+
+# AWS's Lambda Runtime Interface Emulator, the program `sam local invoke` runs in its container, is
+# a tool dependency in go.mod: Go builds it once through the module proxy into its build cache.
+# The end-to-end tests and the demo run the functions under it (a failed build fails them).
+rie: tools-go
+	@$(GO) tool -n aws-lambda-rie >/dev/null || { echo "make: cannot build aws-lambda-rie (go tool -n aws-lambda-rie): check GOPROXY and the network" >&2; exit 1; }
 
 # npm packages come from the committed lockfile only.
 npm: $(OIDC_DIR)/node_modules/.package-lock.json
@@ -106,7 +112,7 @@ fuzz: tools-go
 # Built as the bootstraps it builds are (-trimpath, no cgo), the demo shares their build cache:
 # a first, cold build compiles the AWS SDK once, not twice.
 # The demo needs Go and moto_server only; it checks for moto_server itself, with the install command.
-demo: tools-go
+demo: tools-go rie
 	CGO_ENABLED=0 $(GO) run -trimpath ./scripts/demo
 
 clean:

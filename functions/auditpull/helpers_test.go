@@ -15,7 +15,7 @@ import (
 
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
-	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/rie"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
@@ -59,16 +59,12 @@ func startStack(t testing.TB, apc localavepoint.Config, vars ...string) *stack {
 	return st
 }
 
-// start runs the built bootstrap through the Runtime API harness.
-func (st *stack) start(t testing.TB, bootstrap string, timeout time.Duration, logs io.Writer) *runtimeapi.Runtime {
+// start runs the built bootstrap under the Lambda Runtime Interface
+// Emulator, as `sam local invoke` runs it.
+func (st *stack) start(t testing.TB, bootstrap string, timeout time.Duration, logs io.Writer) *rie.Emulator {
 	t.Helper()
-	r, err := runtimeapi.Start(context.Background(), runtimeapi.Config{Bootstrap: bootstrap, Env: st.env,
-		FunctionName: "auditpull", Timeout: timeout, MemoryMB: 128, Stdout: logs, Stderr: logs})
-	if err != nil {
-		t.Fatalf("start the bootstrap: %v", err)
-	}
-	t.Cleanup(func() { r.Close() })
-	return r
+	return rie.StartTest(t, rie.Config{Bootstrap: bootstrap, Env: st.env,
+		FunctionName: "auditpull", Timeout: timeout, MemoryMB: 128, Output: logs})
 }
 
 // result is the function's result payload.
@@ -81,12 +77,9 @@ type result struct {
 }
 
 // invoke runs one invocation and decodes its result.
-func invoke(t testing.TB, r *runtimeapi.Runtime, event string) (result, runtimeapi.Result) {
+func invoke(t testing.TB, e *rie.Emulator, event string) (result, rie.Result) {
 	t.Helper()
-	out, err := r.Invoke(context.Background(), []byte(event))
-	if err != nil {
-		t.Fatalf("invoke %s: %v", event, err)
-	}
+	out := e.InvokeTest(t, event)
 	if out.Error != nil {
 		t.Fatalf("invoke %s: function error %v", event, out.Error)
 	}

@@ -2,15 +2,13 @@ package main_test
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
-	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/rie"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
@@ -32,7 +30,7 @@ func TestBootstrap(t *testing.T) {
 	r := st.start(t, bootstrap, 30*time.Second, &logs)
 
 	// Scheduled: the three windows from START_TIME that ended LAG ago.
-	res, _ := invoke(t, r, scheduled)
+	res, first := invoke(t, r, scheduled)
 	ws := []window.Window{window.At(start, time.Hour), window.At(start.Add(time.Hour), time.Hour), window.At(start.Add(2*time.Hour), time.Hour)}
 	if res.Windows != 3 || res.Records != 135 || !res.Complete || res.Checkpoint != start.Add(3*time.Hour).Format(time.RFC3339) {
 		t.Errorf("scheduled result = %+v; want 3 windows, 135 records, complete, checkpoint %s", res, start.Add(3*time.Hour).Format(time.RFC3339))
@@ -44,9 +42,13 @@ func TestBootstrap(t *testing.T) {
 	if !slices.Equal(res.Objects, want) {
 		t.Errorf("objects = %v; want %v", res.Objects, want)
 	}
-	// Backfill: two earlier hours; the checkpoint is reported, not moved.
+	// Backfill: two earlier hours, in the same warm process; the checkpoint
+	// is reported, not moved.
 	bstart := start.Add(-2 * time.Hour)
-	res, _ = invoke(t, r, backfill(bstart, start))
+	res, second := invoke(t, r, backfill(bstart, start))
+	if second.PID == 0 || second.PID != first.PID {
+		t.Errorf("the invocations ran in processes %d and %d; want one kept warm", first.PID, second.PID)
+	}
 	if res.Windows != 2 || res.Records != 90 || !res.Complete || res.Checkpoint != start.Add(3*time.Hour).Format(time.RFC3339) {
 		t.Errorf("backfill result = %+v; want 2 windows, 90 records, the checkpoint unchanged", res)
 	}
@@ -72,20 +74,18 @@ func TestBootstrapRefusesABadConfiguration(t *testing.T) {
 	t.Parallel()
 	bootstrap := testenv.GoBuild(t, "./functions/auditpull", t.TempDir())
 	var logs testenv.Buffer
-	_, err := runtimeapi.Start(context.Background(), runtimeapi.Config{Bootstrap: bootstrap,
-		Env: []string{"TOKEN_PARAMETER=/t", "AUDIT_API_URL=us", "WINDOW=2d"}, Stdout: &logs, Stderr: &logs})
-	var ie *runtimeapi.InitError
-	if !errors.As(err, &ie) {
-		t.Fatalf("Start = %v; want an init error", err)
+	e := rie.StartTest(t, rie.Config{Bootstrap: bootstrap,
+		Env: []string{"TOKEN_PARAMETER=/t", "AUDIT_API_URL=us", "WINDOW=2d"}, Output: &logs})
+	res := e.InvokeTest(t, scheduled)
+	// The caller sees why, through /runtime/init/error, not a bare exit.
+	if res.Status != 502 || res.Error == nil || res.Error.ErrorType != "Runtime.InitError" ||
+		!strings.Contains(res.Error.ErrorMessage, "BUCKET is required") || !strings.Contains(res.Error.ErrorMessage, "WINDOW") {
+		t.Errorf("got %d %+v; want Runtime.InitError naming BUCKET and WINDOW", res.Status, res.Error)
 	}
+	logs.WaitFor(t, "BUCKET is required", 1)
 	for _, want := range []string{"BUCKET is required", `WINDOW \"2d\" is not a Go duration`} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("init output %q does not say %q", logs.String(), want)
 		}
-	}
-	// The caller sees why, through /runtime/init/error, not a bare exit.
-	if ie.Function == nil || ie.Function.ErrorType != "Runtime.InitError" ||
-		!strings.Contains(ie.Function.ErrorMessage, "BUCKET is required") || !strings.Contains(ie.Function.ErrorMessage, "WINDOW") {
-		t.Errorf("got init error %+v; want Runtime.InitError naming BUCKET and WINDOW", ie.Function)
 	}
 }

@@ -1,47 +1,34 @@
 package main_test
 
 import (
-	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/tokenrelay/tokenrelay/internal/testkit/refreshtest"
-	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/rie"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
-// start runs the built bootstrap through the Runtime API harness with env,
-// its output going to out.
-func start(t testing.TB, bootstrap string, env []string, out *testenv.Buffer) (*runtimeapi.Runtime, error) {
+// start runs the built bootstrap under the Lambda Runtime Interface
+// Emulator with env, its output going to out.
+func start(t testing.TB, bootstrap string, env []string, out *testenv.Buffer) *rie.Emulator {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	r, err := runtimeapi.Start(ctx, runtimeapi.Config{
+	return rie.StartTest(t, rie.Config{
 		Bootstrap: bootstrap, Env: env, FunctionName: "refresher",
-		Timeout: 30 * time.Second, MemoryMB: 256, Stdout: out, Stderr: out,
+		Timeout: 30 * time.Second, MemoryMB: 256, Output: out,
 	})
-	if err == nil {
-		t.Cleanup(func() { _ = r.Close() })
-	}
-	return r, err
 }
 
-func invoke(t *testing.T, r *runtimeapi.Runtime, event string) runtimeapi.Result {
+func invoke(t *testing.T, e *rie.Emulator, event string) rie.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	res, err := r.Invoke(ctx, []byte(event))
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	return res
+	return e.InvokeTest(t, event)
 }
 
 // TestBootstrap runs the built refresher binary as Lambda would, against
@@ -59,10 +46,7 @@ func TestBootstrap(t *testing.T) {
 		"REFRESHER_CONFIG_PARAMETER="+refreshtest.ConfigParameter,
 		"REFRESHER_CONCURRENCY=3",
 		"AWS_LAMBDA_LOG_LEVEL=DEBUG")
-	r, err := start(t, bootstrap, env, out)
-	if err != nil {
-		t.Fatalf("start: %v\n%s", err, out)
-	}
+	r := start(t, bootstrap, env, out)
 	var texts []string
 	scheduled, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events", "refresher-scheduled.json"))
 	if err != nil {
@@ -70,6 +54,7 @@ func TestBootstrap(t *testing.T) {
 	}
 
 	res := invoke(t, r, string(scheduled))
+	warm := res.PID
 	if res.Error == nil {
 		t.Fatalf("scheduled run succeeded with %s; want an error naming the failed targets", res.Payload)
 	}
@@ -128,8 +113,8 @@ func TestBootstrap(t *testing.T) {
 	if res.Error == nil || !strings.Contains(res.Error.ErrorMessage, `unknown target "aos-audit"`) {
 		t.Errorf("got %v for a target the configuration lacks; want an error naming it", res.Error)
 	}
-	if res.ColdStart {
-		t.Error("the process restarted between invocations; want it kept warm")
+	if res.PID == 0 || res.PID != warm {
+		t.Errorf("the invocations ran in processes %d and %d; want one kept warm", warm, res.PID)
 	}
 
 	out.WaitFor(t, `"message":"invocation failed"`, 2)
@@ -143,29 +128,55 @@ func TestBootstrap(t *testing.T) {
 }
 
 // TestBootstrapInitErrors checks that a bad REFRESHER_CONCURRENCY fails the
-// init phase with a message saying what is expected, and that a missing
-// configuration fails each invocation clearly.
+// init phase through /runtime/init/error with a message saying what is
+// expected, at every invocation, and that a missing configuration fails
+// each invocation clearly.
 func TestBootstrapInitErrors(t *testing.T) {
 	bootstrap := testenv.GoBuild(t, "./functions/refresher", t.TempDir())
 	base := testenv.AWSEnv("http://127.0.0.1:1")
 	for _, value := range []string{"0", "eight", "1000"} {
 		out := &testenv.Buffer{}
-		_, err := start(t, bootstrap, append(slices.Clone(base), "REFRESHER_CONCURRENCY="+value), out)
-		var initErr *runtimeapi.InitError
-		if !errors.As(err, &initErr) || initErr.Function == nil ||
-			!strings.Contains(initErr.Function.ErrorMessage, "REFRESHER_CONCURRENCY must be a whole number from 1 to 64") {
-			t.Errorf("REFRESHER_CONCURRENCY=%s: got %v; want an init error saying what is expected", value, err)
+		e := start(t, bootstrap, append(slices.Clone(base), "REFRESHER_CONCURRENCY="+value), out)
+		for range 2 {
+			res := invoke(t, e, `{}`)
+			if res.Status != 502 || res.Error == nil || res.Error.ErrorType != "Runtime.InitError" ||
+				!strings.Contains(res.Error.ErrorMessage, "REFRESHER_CONCURRENCY must be a whole number from 1 to 64") {
+				t.Errorf("REFRESHER_CONCURRENCY=%s: got %d %v; want an init error saying what is expected", value, res.Status, res.Error)
+			}
 		}
-		out.WaitFor(t, `"message":"init failed"`, 1)
+		out.WaitFor(t, `"message":"init failed"`, 2)
 	}
 
 	out := &testenv.Buffer{}
-	r, err := start(t, bootstrap, base, out)
-	if err != nil {
-		t.Fatalf("start without configuration: %v", err)
+	e := start(t, bootstrap, base, out)
+	res := invoke(t, e, `{}`)
+	if res.Status != 200 || res.Error == nil || !strings.Contains(res.Error.ErrorMessage, "REFRESHER_CONFIG") {
+		t.Errorf("got %d %v without configuration; want a function error naming REFRESHER_CONFIG", res.Status, res.Error)
 	}
-	res := invoke(t, r, `{}`)
-	if res.Error == nil || !strings.Contains(res.Error.ErrorMessage, "REFRESHER_CONFIG") {
-		t.Errorf("got %v without configuration; want an error naming REFRESHER_CONFIG", res.Error)
+}
+
+// TestBootstrapTimeout: an invocation that overruns the function timeout
+// (the process is stopped, as a hung one would be) is reported as Lambda
+// reports it, and the next invocation runs in a fresh process.
+func TestBootstrapTimeout(t *testing.T) {
+	bootstrap := testenv.GoBuild(t, "./functions/refresher", t.TempDir())
+	out := &testenv.Buffer{}
+	e := rie.StartTest(t, rie.Config{Bootstrap: bootstrap, Env: testenv.AWSEnv("http://127.0.0.1:1"),
+		FunctionName: "refresher", Timeout: time.Second, Output: out})
+	first := invoke(t, e, `{}`)
+	if first.PID == 0 {
+		t.Fatal("no bootstrap seen")
+	}
+	if err := syscall.Kill(first.PID, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	res := invoke(t, e, `{}`)
+	if !res.TimedOut || res.Error.ErrorType != rie.TimedOutType || !strings.Contains(res.Error.ErrorMessage, "Task timed out after 1.00 seconds") {
+		t.Errorf("got %+v; want a timeout after 1s", res.Error)
+	}
+	out.WaitFor(t, "REPORT RequestId: "+res.RequestID+"\tDuration: 1000.00 ms", 1)
+	next := invoke(t, e, `{}`)
+	if next.TimedOut || next.Error == nil || !strings.Contains(next.Error.ErrorMessage, "REFRESHER_CONFIG") || next.PID == first.PID {
+		t.Errorf("got %+v in process %d after %d timed out; want the function's answer from a fresh process", next.Error, next.PID, first.PID)
 	}
 }

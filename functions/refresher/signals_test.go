@@ -23,12 +23,10 @@ func TestBootstrapSignals(t *testing.T) {
 	out := &testenv.Buffer{}
 	env := append(testenv.AWSEnv(w.AWS.Endpoint),
 		"REFRESHER_CONFIG_PARAMETER="+refreshtest.ConfigParameter, "EVENT_BUS_NAME=default")
-	r, err := start(t, bootstrap, env, out)
-	if err != nil {
-		t.Fatalf("start: %v\n%s", err, out)
+	res := invoke(t, start(t, bootstrap, env, out), `{}`)
+	if res.Error == nil {
+		t.Fatalf("run succeeded with %s; want an error naming the failing targets", res.Payload)
 	}
-	_ = invoke(t, r, `{}`)
-	out.WaitFor(t, `"message":"invocation failed"`, 1)
 
 	var targets []string
 	for line := range strings.Lines(out.String()) {

@@ -1,6 +1,7 @@
 // Command demo is `make demo`: it builds both functions, starts the local
 // stack (moto_server and the local AvePoint), seeds it, runs the refresher
-// and the audit pull through the Lambda Runtime API harness, prints what
+// and the audit pull under AWS's Lambda Runtime Interface Emulator (go tool
+// aws-lambda-rie) with template.yaml's settings, prints what
 // landed in SSM and S3, and stops everything it started, on failure and on
 // Ctrl-C too. It exits 1 naming the step that failed.
 package main

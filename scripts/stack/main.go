@@ -7,10 +7,13 @@
 //	eval "$(go run ./scripts/stack env)"   points the AWS CLI and SDKs at the stack's moto_server
 //	go run ./scripts/stack stop      stops what start started; nothing to do is fine
 //
-// invoke builds the function for this host and runs it through the Lambda
-// Runtime API harness; with -sam, or by default where SAM CLI and a Docker
-// engine are present, it runs `sam build --cached` and `sam local invoke`
-// instead. Results go to stdout as JSON, the function's logs to stderr.
+// invoke builds the function for this host and runs it under AWS's Lambda
+// Runtime Interface Emulator (go tool aws-lambda-rie), with the timeout,
+// memory size and environment template.yaml gives it and the stack's
+// env.json (or -env-vars) over them, as `sam local invoke` would; with -sam
+// it runs `sam build --cached` and `sam local invoke` (SAM CLI and Docker)
+// with the same file. As with sam, the function's answer goes to stdout, its
+// logs and the START, END and REPORT lines to stderr.
 package main
 
 import (
@@ -25,6 +28,7 @@ import (
 	"syscall"
 
 	"github.com/tokenrelay/tokenrelay/internal/testkit/localstack"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/samlocal"
 )
 
 const usage = `usage: go run ./scripts/stack [-dir DIR] <command> [flags]
@@ -32,7 +36,7 @@ const usage = `usage: go run ./scripts/stack [-dir DIR] <command> [flags]
 commands:
   start  [-moto-port N] [-avepoint-port N] [-records-per-hour N] [-page-size N]
   seed   [-days N]
-  invoke [-sam|-harness] <refresher|auditpull> <event.json>
+  invoke [-sam] [-template FILE] [-env-vars FILE] [-parameter-overrides "Name=Value ..."] <refresher|auditpull> <event.json>
   status
   env    (eval "$(go run ./scripts/stack env)"; then e.g. aws s3 ls s3://tokenrelay-local-audit --recursive)
   stop
@@ -135,31 +139,44 @@ func seed(ctx context.Context, dir string, args []string) error {
 
 func invoke(ctx context.Context, root, dir string, args []string) error {
 	fs := flag.NewFlagSet("invoke", flag.ExitOnError)
-	useSAM := fs.Bool("sam", false, "run through sam local invoke (needs SAM CLI and Docker)")
-	harness := fs.Bool("harness", false, "run through the Runtime API harness even where sam and Docker are present")
+	useSAM := fs.Bool("sam", false, "run through sam build and sam local invoke (needs SAM CLI and Docker)")
+	template := fs.String("template", "", "SAM template (default template.yaml at the module root)")
+	envVars := fs.String("env-vars", "", "environment variables file in the format of sam local invoke --env-vars (default the stack's env.json)")
+	overrides := fs.String("parameter-overrides", "", `template parameters as sam's --parameter-overrides: "Name=Value Name2=Value2"`)
 	_ = fs.Parse(args)
-	if fs.NArg() != 2 || (*useSAM && *harness) {
+	if fs.NArg() != 2 {
 		fmt.Fprint(os.Stderr, usage)
-		return errors.New("invoke takes a function and an event file, and at most one of -sam and -harness")
+		return errors.New("invoke takes a function and an event file")
 	}
+	// Every input is checked before anything is built or started.
 	fn, err := localstack.FunctionNamed(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	event, err := filepath.Abs(fs.Arg(1))
+	event, payload, err := readEvent(fs.Arg(1))
 	if err != nil {
 		return err
 	}
-	payload, err := os.ReadFile(event)
-	if err != nil {
+	inv := localstack.Invocation{Template: abs(*template), EnvVars: abs(*envVars), Shell: os.Environ()}
+	if inv.ParameterOverrides, err = samlocal.ParseParameterOverrides(*overrides); err != nil {
+		return err
+	}
+	if _, err := inv.Resolve(root, fn, localstack.Region); err != nil {
 		return err
 	}
 	s, err := localstack.Load(dir)
 	if err != nil {
 		return err
 	}
-	if *useSAM || (!*harness && localstack.SAMAvailable(ctx)) {
-		cmds, err := s.SAMCommands(ctx, root, fn, event)
+	set, err := s.Settings(root, fn, inv)
+	if err != nil {
+		return err
+	}
+	if *useSAM {
+		if !localstack.SAMAvailable(ctx) {
+			return errors.New("-sam needs SAM CLI (sam) on PATH and a Docker engine answering: install them, or drop -sam to run under the emulator")
+		}
+		cmds, err := s.SAMCommands(ctx, root, fn, event, inv)
 		if err != nil {
 			return err
 		}
@@ -176,22 +193,53 @@ func invoke(ctx context.Context, root, dir string, args []string) error {
 	if err := localstack.Build(ctx, root, binDir, fn); err != nil {
 		return err
 	}
-	r, err := s.Runtime(ctx, fn, binDir, os.Stderr)
+	fmt.Fprintf(os.Stderr, "stack: %s under the Lambda Runtime Interface Emulator (go tool aws-lambda-rie): timeout %s, memory %d MB\n",
+		fn.LogicalID, set.Timeout, set.MemoryMB)
+	e, err := s.Emulator(ctx, root, fn, binDir, inv, os.Stderr)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	res, err := r.Invoke(ctx, payload)
+	defer e.Close()
+	res, err := e.Invoke(ctx, payload)
 	if err != nil {
 		return err
 	}
-	if err := printJSON(res); err != nil {
-		return err
-	}
+	// As sam local invoke: the answer on stdout, the logs on stderr.
+	fmt.Println(string(res.Payload))
 	if res.Error != nil {
-		return fmt.Errorf("%s failed: %w", fn.Name, res.Error)
+		return fmt.Errorf("%s failed: %w", fn.LogicalID, res.Error)
 	}
 	return nil
+}
+
+// readEvent reads the event file, which must hold JSON, as Lambda's and
+// sam local invoke's events do.
+func readEvent(path string) (abs string, payload []byte, err error) {
+	abs, err = filepath.Abs(path)
+	if err != nil {
+		return "", nil, err
+	}
+	payload, err = os.ReadFile(abs)
+	if err != nil {
+		return "", nil, fmt.Errorf("event: %w: give a JSON event file such as events/refresher-scheduled.json", err)
+	}
+	if !json.Valid(payload) {
+		var v any
+		err := json.Unmarshal(payload, &v)
+		return "", nil, fmt.Errorf("event %s is not JSON (%v): fix it, or start from a file in events/", path, err)
+	}
+	return abs, payload, nil
+}
+
+// abs makes a path given on the command line absolute; "" stays "".
+func abs(path string) string {
+	if path == "" {
+		return ""
+	}
+	if p, err := filepath.Abs(path); err == nil {
+		return p
+	}
+	return path
 }
 
 func printJSON(v any) error {

@@ -6,6 +6,6 @@
 // moves backwards, and no secret, key, password or token appears in a log, an error or a result.
 //
 // AWS runs on moto_server, with AWS errors injected by internal/testkit/awsfault so that the SDK's own
-// retry path runs; AvePoint is internal/testkit/localavepoint; the built auditpull bootstrap runs under
-// internal/testkit/runtimeapi. The package holds only tests.
+// retry path runs; AvePoint is internal/testkit/localavepoint; the built bootstrap binaries run under
+// AWS's Lambda Runtime Interface Emulator (internal/testkit/rie). The package holds only tests.
 package faultsuite

@@ -3,7 +3,6 @@ package faultsuite
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -17,7 +16,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/awsfault"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
-	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/rie"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
@@ -27,8 +26,8 @@ const scheduledEvent = `{"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2ea
 "source":"aws.events","account":"123456789012","time":"2026-12-01T18:00:00Z","region":"us-east-1",
 "resources":["arn:aws:events:us-east-1:123456789012:rule/tokenrelay-auditpull"],"detail":{}}`
 
-// processFaults runs the built auditpull bootstrap under the Runtime API harness: killed in the
-// middle of a run, and two at once on one bucket and prefix.
+// processFaults runs the built auditpull bootstrap under the Lambda Runtime Interface Emulator:
+// killed in the middle of a run, and two at once on one bucket and prefix.
 func processFaults(t *testing.T, e *awsEnv) {
 	bootstrap := testenv.GoBuild(t, "./functions/auditpull", t.TempDir())
 	t.Run("killed mid-run and run again", func(t *testing.T) { killedMidRun(t, e, bootstrap) })
@@ -37,22 +36,17 @@ func processFaults(t *testing.T, e *awsEnv) {
 	t.Run("refresher bootstrap on every token endpoint failure", func(t *testing.T) { refresherBootstrap(t, e) })
 }
 
-// startFunction starts the bootstrap for the rig, its output going to w.
-func startFunction(t *testing.T, r *pullRig, bootstrap string, w *witness) *runtimeapi.Runtime {
+// startFunction starts the bootstrap for the rig under the emulator, its output going to w.
+func startFunction(t *testing.T, r *pullRig, bootstrap string, w *witness) *rie.Emulator {
 	t.Helper()
 	env := testenv.AWSEnv(r.aws.proxy.URL())
 	for k, v := range r.env() {
 		env = append(env, k+"="+v)
 	}
-	rt, err := runtimeapi.Start(context.Background(), runtimeapi.Config{
+	return rie.StartTest(t, rie.Config{
 		Bootstrap: bootstrap, Env: append(env, "AWS_LAMBDA_LOG_LEVEL=DEBUG"), FunctionName: "auditpull",
-		Timeout: 2 * time.Minute, MemoryMB: 256, Stdout: w, Stderr: w,
+		Timeout: 2 * time.Minute, MemoryMB: 256, Output: w,
 	})
-	if err != nil {
-		t.Fatalf("start bootstrap: %v", err)
-	}
-	t.Cleanup(func() { _ = rt.Close() })
-	return rt
 }
 
 // observer polls the checkpoint and the stored objects while runs go on, and records every
@@ -140,7 +134,7 @@ func (o *observer) finish(t *testing.T) {
 }
 
 // decode reads a run's result.
-func decode(t *testing.T, res runtimeapi.Result) auditpull.Result {
+func decode(t *testing.T, res rie.Result) auditpull.Result {
 	t.Helper()
 	if res.Error != nil {
 		t.Fatalf("function error: %v", res.Error)
@@ -181,25 +175,25 @@ func killedMidRun(t *testing.T, e *awsEnv, bootstrap string) {
 	o := observe(t, r, func(cp time.Time) {
 		if !cp.Before(killAt) {
 			once.Do(func() {
-				_ = rt.Kill()
+				if err := rt.KillBootstrap(); err != nil {
+					t.Errorf("kill: %v", err)
+				}
 				close(killed)
 			})
 		}
 	})
-	_, err := rt.Invoke(context.Background(), []byte(scheduledEvent))
-	if !errors.Is(err, runtimeapi.ErrKilled) {
-		t.Fatalf("first run: got %v; want it killed mid-run (is the run too fast to catch?)", err)
+	first := rt.InvokeTest(t, scheduledEvent)
+	w.note(first.Payload)
+	if first.Error == nil || first.Error.ErrorType != "Runtime.ExitError" || !strings.Contains(first.Error.ErrorMessage, "signal: killed") {
+		t.Fatalf("first run: got %s; want it killed mid-run (is the run too fast to catch?)", first.Payload)
 	}
 	<-killed
 	atKill, _ := r.checkpoint(t)
 	t.Logf("killed with the checkpoint at %v, %v into the run", atKill, atKill.Sub(r.start))
 
-	res, err := rt.Invoke(context.Background(), []byte(scheduledEvent))
-	if err != nil {
-		t.Fatalf("second run: %v", err)
-	}
-	if !res.ColdStart {
-		t.Errorf("second run was not a cold start; want a fresh process after the kill")
+	res := rt.InvokeTest(t, scheduledEvent)
+	if res.PID == 0 || res.PID == first.PID {
+		t.Errorf("second run in process %d after %d was killed; want a fresh process", res.PID, first.PID)
 	}
 	out := decode(t, res)
 	w.note(out)
@@ -228,9 +222,9 @@ func twoAtOnce(t *testing.T, e *awsEnv, bootstrap string) {
 	w := newWitness(t)
 	r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 40, PageSize: 10}, 20)
 	r.ap.SetFaults(localavepoint.Faults{PageDelay: 5 * time.Millisecond})
-	rts := []*runtimeapi.Runtime{startFunction(t, r, bootstrap, w), startFunction(t, r, bootstrap, w)}
+	rts := []*rie.Emulator{startFunction(t, r, bootstrap, w), startFunction(t, r, bootstrap, w)}
 	o := observe(t, r, nil)
-	results := make([]runtimeapi.Result, len(rts))
+	results := make([]rie.Result, len(rts))
 	errs := make([]error, len(rts))
 	var wg sync.WaitGroup
 	for i, rt := range rts {

@@ -1,7 +1,6 @@
 package faultsuite
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/rie"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
@@ -82,21 +81,14 @@ func refresherBootstrap(t *testing.T, e *awsEnv) {
 		stored[tg.name+"@"] = param
 	}
 	bootstrap := testenv.GoBuild(t, "./functions/refresher", t.TempDir())
-	rt, err := runtimeapi.Start(context.Background(), runtimeapi.Config{
-		Bootstrap: bootstrap, FunctionName: "refresher", Timeout: 30 * time.Second, MemoryMB: 128, Stdout: w, Stderr: w,
+	rt := rie.StartTest(t, rie.Config{
+		Bootstrap: bootstrap, FunctionName: "refresher", Timeout: 30 * time.Second, MemoryMB: 128, Output: w,
 		Env: append(testenv.AWSEnv(e.proxy.URL()), "AWS_LAMBDA_LOG_LEVEL=DEBUG",
 			`REFRESHER_CONFIG={"targets":[`+strings.Join(docs, ",")+`]}`),
 	})
-	if err != nil {
-		t.Fatalf("start refresher: %v", err)
-	}
-	defer rt.Close()
 	start := time.Now()
-	res, err := rt.Invoke(context.Background(), []byte(`{"force":true}`))
+	res := rt.InvokeTest(t, `{"force":true}`)
 	took := time.Since(start)
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
 	w.note(res.Payload)
 	if res.Error == nil {
 		t.Fatalf("got result %s; want the invocation to fail naming the bad targets", res.Payload)

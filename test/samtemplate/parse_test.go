@@ -1,109 +1,20 @@
 package samtemplate
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/tokenrelay/tokenrelay/internal/testkit/samlocal"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
 // parseTemplate decodes a CloudFormation/SAM YAML document into plain Go
-// values (map[string]any, []any, string, bool, int, float64, nil). A short
-// tag becomes the long form CloudFormation gives it: `!Ref X` is
-// {"Ref": "X"}, `!Sub s` is {"Fn::Sub": "s"}, `!GetAtt A.B` is
-// {"Fn::GetAtt": ["A", "B"]}.
+// values, short tags in their long form (`!Ref X` is {"Ref": "X"}), with the
+// parser `scripts/stack invoke` resolves the template with.
 func parseTemplate(data []byte) (map[string]any, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("samtemplate: parse: %w", err)
-	}
-	v, err := fromNode(&root)
-	if err != nil {
-		return nil, err
-	}
-	doc, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("samtemplate: parse: document is %T, not a mapping", v)
-	}
-	return doc, nil
-}
-
-// shortTagFunc maps a CloudFormation short tag to the key of its long form.
-func shortTagFunc(tag string) (string, bool) {
-	switch tag {
-	case "!Ref":
-		return "Ref", true
-	case "!Condition":
-		return "Condition", true
-	case "!Base64", "!Cidr", "!FindInMap", "!GetAtt", "!GetAZs", "!ImportValue",
-		"!Join", "!Select", "!Split", "!Sub", "!Transform", "!And", "!Equals",
-		"!If", "!Not", "!Or", "!Contains", "!EachMemberEquals", "!EachMemberIn",
-		"!RefAll", "!ValueOf", "!ValueOfAll", "!Length", "!ToJsonString":
-		return "Fn::" + strings.TrimPrefix(tag, "!"), true
-	}
-	return "", false
-}
-
-func fromNode(n *yaml.Node) (any, error) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return nil, nil
-		}
-		return fromNode(n.Content[0])
-	case yaml.AliasNode:
-		return fromNode(n.Alias)
-	}
-	fn, short := shortTagFunc(n.Tag)
-	if !short && strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
-		return nil, fmt.Errorf("samtemplate: line %d: unknown tag %s", n.Line, n.Tag)
-	}
-	var v any
-	switch n.Kind {
-	case yaml.MappingNode:
-		m := make(map[string]any, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			key := n.Content[i].Value
-			if _, dup := m[key]; dup {
-				return nil, fmt.Errorf("samtemplate: line %d: duplicate key %q", n.Content[i].Line, key)
-			}
-			val, err := fromNode(n.Content[i+1])
-			if err != nil {
-				return nil, err
-			}
-			m[key] = val
-		}
-		v = m
-	case yaml.SequenceNode:
-		list := make([]any, 0, len(n.Content))
-		for _, c := range n.Content {
-			val, err := fromNode(c)
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, val)
-		}
-		v = list
-	case yaml.ScalarNode:
-		if short {
-			v = n.Value
-		} else if err := n.Decode(&v); err != nil {
-			return nil, fmt.Errorf("samtemplate: line %d: %w", n.Line, err)
-		}
-	}
-	if !short {
-		return v, nil
-	}
-	if s, ok := v.(string); ok && fn == "Fn::GetAtt" {
-		name, attr, _ := strings.Cut(s, ".")
-		v = []any{name, attr}
-	}
-	return map[string]any{fn: v}, nil
+	return samlocal.Parse(data)
 }
 
 // loadTemplate parses template.yaml at the module root.
@@ -292,7 +203,7 @@ func TestParseTemplateErrors(t *testing.T) {
 		{"unknown tag", "A: !Bogus x\n", "unknown tag !Bogus"},
 		{"duplicate key", "A: 1\nA: 2\n", `duplicate key "A"`},
 		{"not a mapping", "- a\n- b\n", "not a mapping"},
-		{"bad yaml", "A: [\n", "samtemplate: parse"},
+		{"bad yaml", "A: [\n", "samlocal: parse"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,13 +13,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/rie"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
 
-// demoTimeout is the function timeout the demo gives each invocation: the
+// demoInvocation runs the functions with the stack's env.json and a
+// function timeout of 45 s (template parameter FunctionTimeoutSeconds): the
 // whole demo takes seconds, and a hang should fail it well within a minute.
-const demoTimeout = 45 * time.Second
+var demoInvocation = Invocation{ParameterOverrides: map[string]string{"FunctionTimeoutSeconds": "45"}}
 
 // Demo runs the whole pipeline on a fresh local stack: build, start, seed,
 // the refresher twice (tokens land in SSM, then both are fresh and skipped),
@@ -111,7 +112,10 @@ func (d *Demo) Run(ctx context.Context) (rep *Report, err error) {
 	if err := Build(ctx, d.Root, binDir, Functions...); err != nil {
 		return fail("build", err)
 	}
-	p.step("build", "%s/refresher, %s/auditpull bootstraps (%s/%s) and the local AvePoint", t, relTo(d.Root, binDir), relTo(d.Root, binDir), runtime.GOOS, runtime.GOARCH)
+	if _, err := rie.Path(ctx, d.Root); err != nil {
+		return fail("build", err)
+	}
+	p.step("build", "%s/refresher, %s/auditpull bootstraps (%s/%s), the local AvePoint and the Lambda emulator (go tool aws-lambda-rie)", t, relTo(d.Root, binDir), relTo(d.Root, binDir), runtime.GOOS, runtime.GOARCH)
 
 	t = time.Now()
 	s, err := Start(ctx, StartConfig{Dir: d.Dir, AvePointBin: avepointBin})
@@ -156,7 +160,6 @@ func (d *Demo) Run(ctx context.Context) (rep *Report, err error) {
 // refreshes both targets, the second finds them fresh and skips them.
 func (d *Demo) refresh(ctx context.Context, s *Stack, binDir, logDir string, p *progress, rep *Report) error {
 	fn := Refresher
-	fn.Timeout = demoTimeout
 	logPath := filepath.Join(logDir, fn.Name+".log")
 	r, logs, err := d.runtime(ctx, s, fn, binDir, logPath)
 	if err != nil {
@@ -198,7 +201,6 @@ func (d *Demo) refresh(ctx context.Context, s *Stack, binDir, logDir string, p *
 func (d *Demo) auditPull(ctx context.Context, s *Stack, binDir, logDir string, p *progress, rep *Report) error {
 	const step = "auditpull"
 	fn := AuditPull
-	fn.Timeout = demoTimeout
 	logPath := filepath.Join(logDir, fn.Name+".log")
 	r, logs, err := d.runtime(ctx, s, fn, binDir, logPath)
 	if err != nil {
@@ -237,13 +239,13 @@ func (d *Demo) auditPull(ctx context.Context, s *Stack, binDir, logDir string, p
 	return nil
 }
 
-// runtime starts fn with its logs appended to logPath.
-func (d *Demo) runtime(ctx context.Context, s *Stack, fn Function, binDir, logPath string) (*runtimeapi.Runtime, io.WriteCloser, error) {
+// runtime starts fn under the emulator with its logs appended to logPath.
+func (d *Demo) runtime(ctx context.Context, s *Stack, fn Function, binDir, logPath string) (*rie.Emulator, io.WriteCloser, error) {
 	logs, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := s.Runtime(ctx, fn, binDir, logs)
+	r, err := s.Emulator(ctx, d.Root, fn, binDir, demoInvocation, logs)
 	if err != nil {
 		logs.Close()
 		return nil, nil, fmt.Errorf("%w\nlog %s:\n%s", err, logPath, tail(logPath, 15))
@@ -253,7 +255,7 @@ func (d *Demo) runtime(ctx context.Context, s *Stack, fn Function, binDir, logPa
 
 // invoke runs one invocation and decodes its result into out; a function
 // error or a failed invocation comes with the end of the function's log.
-func invoke(ctx context.Context, r *runtimeapi.Runtime, event []byte, logPath string, out any) error {
+func invoke(ctx context.Context, r *rie.Emulator, event []byte, logPath string, out any) error {
 	res, err := r.Invoke(ctx, event)
 	if err == nil && res.Error != nil {
 		err = res.Error

@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -39,6 +41,7 @@ func TestDemo(t *testing.T) {
 		checkRefresherRuns(t, rep)
 		checkTokens(t, ctx, s, rep)
 		checkObjects(t, ctx, s, rep)
+		checkEmulatorLogs(t, s)
 		return nil
 	}}
 	// Generous for a cold build cache (the first go build of both functions
@@ -61,6 +64,24 @@ func TestDemo(t *testing.T) {
 	}
 	if _, err := Load(dir); err == nil {
 		t.Errorf("stack.json left in %s after the demo", dir)
+	}
+}
+
+// checkEmulatorLogs: the functions ran under the emulator, which printed
+// START, END and REPORT lines with the template's memory size, and logged
+// as the template's JSON logging asks.
+func checkEmulatorLogs(t *testing.T, s *Stack) {
+	t.Helper()
+	for _, name := range []string{Refresher.Name, AuditPull.Name} {
+		b, err := os.ReadFile(filepath.Join(s.Dir, "logs", name+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"START RequestId: ", "END RequestId: ", "Memory Size: 256 MB", `"requestId":"`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s.log lacks %q:\n%s", name, want, b)
+			}
+		}
 	}
 }
 

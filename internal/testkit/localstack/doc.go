@@ -1,9 +1,11 @@
 // Package localstack runs the project's local stack: moto_server standing in
 // for AWS (Secrets Manager, SSM Parameter Store, S3) and the local AvePoint
 // (internal/testkit/localavepoint, its identity service and audit API), both on free
-// 127.0.0.1 ports, and the two functions' bootstrap binaries through the
-// Lambda Runtime API harness (internal/testkit/runtimeapi), or through `sam local
-// invoke` where SAM CLI and a Docker engine are present.
+// 127.0.0.1 ports, and the two functions' bootstrap binaries under AWS's
+// Lambda Runtime Interface Emulator (internal/testkit/rie) with the timeout,
+// memory size and environment template.yaml gives them
+// (internal/testkit/samlocal), as `sam local invoke` runs them, or through
+// `sam local invoke` itself where SAM CLI and a Docker engine are present.
 //
 // The stack is described by a directory, by default .demo/ at the module
 // root: stack.json records each service's URL and process (so that `stop`,

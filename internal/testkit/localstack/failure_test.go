@@ -18,7 +18,7 @@ import (
 // and the stack is stopped all the same.
 func TestDemoStopsOnFailure(t *testing.T) {
 	root := t.TempDir() // the checkout without events/
-	for _, name := range []string{"go.mod", "go.sum", "functions", "internal", "scripts"} {
+	for _, name := range []string{"go.mod", "go.sum", "template.yaml", "functions", "internal", "scripts"} {
 		if err := os.Symlink(filepath.Join(moduleRoot(t), name), filepath.Join(root, name)); err != nil {
 			t.Fatal(err)
 		}

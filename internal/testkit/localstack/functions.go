@@ -13,25 +13,23 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenrelay/tokenrelay/internal/testkit/runtimeapi"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/rie"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/samlocal"
 )
 
-// Function is one of the project's Lambda functions.
+// Function is one of the project's Lambda functions. Its timeout, memory
+// size and environment come from template.yaml (see Stack.Settings).
 type Function struct {
 	// Name is its directory under functions/ and bin/.
 	Name string
 	// LogicalID is its resource in template.yaml (sam's function identifier).
 	LogicalID string
-	// Timeout and MemoryMB are the template's defaults
-	// (FunctionTimeoutSeconds, FunctionMemorySize).
-	Timeout  time.Duration
-	MemoryMB int
 }
 
 // The two functions.
 var (
-	Refresher = Function{Name: "refresher", LogicalID: "RefresherFunction", Timeout: 300 * time.Second, MemoryMB: 256}
-	AuditPull = Function{Name: "auditpull", LogicalID: "AuditPullFunction", Timeout: 300 * time.Second, MemoryMB: 256}
+	Refresher = Function{Name: "refresher", LogicalID: "RefresherFunction"}
+	AuditPull = Function{Name: "auditpull", LogicalID: "AuditPullFunction"}
 )
 
 // Functions lists them in the order the demo runs them.
@@ -44,7 +42,7 @@ func FunctionNamed(name string) (Function, error) {
 			return f, nil
 		}
 	}
-	return Function{}, fmt.Errorf("localstack: no function %q: want refresher or auditpull", name)
+	return Function{}, fmt.Errorf("localstack: no function %q: name refresher or auditpull (or RefresherFunction, AuditPullFunction)", name)
 }
 
 // Bootstrap is the path of f's built bootstrap under binDir.
@@ -59,7 +57,7 @@ var lambdaBuildFlags = []string{"-trimpath", "-tags", "lambda.norpc", "-ldflags"
 
 // Build builds each function's bootstrap under binDir for this host's
 // operating system and architecture (linux/amd64 here, where the deployed
-// one is linux/arm64), so that the harness can run it. Go builds are
+// one is linux/arm64), so that the emulator can run it. Go builds are
 // incremental: an unchanged function takes a moment.
 func Build(ctx context.Context, root, binDir string, fns ...Function) error {
 	for _, f := range fns {
@@ -128,51 +126,78 @@ func writeEnvFile(path string, env map[string]map[string]string) error {
 	return nil
 }
 
-// Env is f's environment on the stack: the AWS settings and f's section of
-// env.json, which Seed wrote and a user may edit (sam reads the same file).
-func (s *Stack) Env(f Function) ([]string, error) {
-	if s.Seeded == nil {
-		return nil, fmt.Errorf("localstack: the stack in %s is not seeded: seed it first", s.Dir)
-	}
-	b, err := os.ReadFile(s.Seeded.EnvFile)
-	if err != nil {
-		return nil, fmt.Errorf("localstack: %w", err)
-	}
-	var all map[string]map[string]string
-	if err := json.Unmarshal(b, &all); err != nil {
-		return nil, fmt.Errorf("localstack: %s: %w", s.Seeded.EnvFile, err)
-	}
-	vars, ok := all[f.LogicalID]
-	if !ok {
-		return nil, fmt.Errorf("localstack: %s has no %s section", s.Seeded.EnvFile, f.LogicalID)
-	}
-	env := s.AWSEnv()
-	keys := make([]string, 0, len(vars))
-	for k := range vars {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		env = append(env, k+"="+vars[k])
-	}
-	return env, nil
+// TemplateFile is the SAM template, at the module root.
+const TemplateFile = "template.yaml"
+
+// Invocation says how to run a function, in the terms of `sam local
+// invoke`.
+type Invocation struct {
+	// Template is the SAM template (--template); "" means template.yaml at
+	// the module root.
+	Template string
+	// EnvVars is the --env-vars file; "" means, on a stack, its env.json,
+	// which Seed wrote and a user may edit (sam reads the same file).
+	EnvVars string
+	// ParameterOverrides are --parameter-overrides.
+	ParameterOverrides map[string]string
+	// Shell is the environment SAM CLI would run in (os.Environ() for a
+	// command); a template variable the env-vars file leaves unset takes its
+	// value from it.
+	Shell []string
 }
 
-// Runtime starts f's bootstrap from binDir through the Runtime API harness
-// with f's environment on the stack; the function's logs go to logs.
-func (s *Stack) Runtime(ctx context.Context, f Function, binDir string, logs io.Writer) (*runtimeapi.Runtime, error) {
-	env, err := s.Env(f)
+// Resolve returns f's timeout, memory size and environment from the
+// template with the env-vars file and parameter overrides, as `sam local
+// invoke` resolves them. A bad template, function or env-vars file is a
+// one-line error naming the file and the fix.
+func (inv Invocation) Resolve(root string, f Function, region string) (samlocal.Function, error) {
+	path := inv.Template
+	if path == "" {
+		path = filepath.Join(root, TemplateFile)
+	}
+	tmpl, err := samlocal.Load(path)
+	if err != nil {
+		return samlocal.Function{}, err
+	}
+	return tmpl.Resolve(f.LogicalID, samlocal.Options{
+		EnvVars: inv.EnvVars, ParameterOverrides: inv.ParameterOverrides, Shell: inv.Shell, Region: region,
+	})
+}
+
+// Settings resolves f's settings on the stack: inv with, unless it names
+// another, the stack's env.json as its env-vars file.
+func (s *Stack) Settings(root string, f Function, inv Invocation) (samlocal.Function, error) {
+	if inv.EnvVars == "" {
+		if s.Seeded == nil {
+			return samlocal.Function{}, fmt.Errorf("localstack: the stack in %s is not seeded: seed it first", s.Dir)
+		}
+		inv.EnvVars = s.Seeded.EnvFile
+	}
+	return inv.Resolve(root, f, s.Region)
+}
+
+// Emulator starts f's bootstrap from binDir under AWS's Runtime Interface
+// Emulator with its settings (see Settings) and the stack's credentials, as
+// `sam local invoke` runs it in its container; the function's logs and the
+// START, END and REPORT lines go to logs. Close stops it.
+func (s *Stack) Emulator(ctx context.Context, root string, f Function, binDir string, inv Invocation, logs io.Writer) (*rie.Emulator, error) {
+	set, err := s.Settings(root, f, inv)
 	if err != nil {
 		return nil, err
 	}
-	r, err := runtimeapi.Start(ctx, runtimeapi.Config{
-		Bootstrap: f.Bootstrap(binDir), Env: env, FunctionName: f.Name,
-		Timeout: f.Timeout, MemoryMB: f.MemoryMB, Stdout: logs, Stderr: logs,
+	emulator, err := rie.Path(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	e, err := rie.Start(ctx, rie.Config{
+		Emulator: emulator, Bootstrap: f.Bootstrap(binDir), FunctionName: f.LogicalID,
+		Timeout: set.Timeout, MemoryMB: set.MemoryMB, Output: logs,
+		Env: set.LambdaEnv(samlocal.Credentials{Region: s.Region, AccessKeyID: accessKeyID, SecretAccessKey: secretAccessKey}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("localstack: start %s: %w", f.Name, err)
 	}
-	return r, nil
+	return e, nil
 }
 
 // SAMAvailable reports whether `sam local invoke` can run here: SAM CLI on
@@ -189,20 +214,40 @@ func SAMAvailable(ctx context.Context) bool {
 // SAMCommands returns the commands that run f with the event file through
 // SAM CLI in Docker, from the module root: `sam build --cached` (the
 // template's arm64 build through the Makefile), then `sam local invoke`
-// with env.json. The container shares the host's network so that the
+// with the invocation's env-vars file (the stack's env.json by default) and
+// parameter overrides. The container shares the host's network so that the
 // stack's 127.0.0.1 URLs reach moto_server and the local AvePoint (Docker
 // Engine on Linux; Docker Desktop needs host networking turned on), and it
 // runs the arm64 image: an x86-64 host needs QEMU user emulation
 // (docker run --privileged --rm tonistiigi/binfmt --install arm64).
-func (s *Stack) SAMCommands(ctx context.Context, root string, f Function, event string) ([]*exec.Cmd, error) {
-	if s.Seeded == nil {
-		return nil, fmt.Errorf("localstack: the stack in %s is not seeded: seed it first", s.Dir)
+func (s *Stack) SAMCommands(ctx context.Context, root string, f Function, event string, inv Invocation) ([]*exec.Cmd, error) {
+	if inv.EnvVars == "" {
+		if s.Seeded == nil {
+			return nil, fmt.Errorf("localstack: the stack in %s is not seeded: seed it first", s.Dir)
+		}
+		inv.EnvVars = s.Seeded.EnvFile
 	}
 	env := append(os.Environ(), s.AWSEnv()...)
-	build := exec.CommandContext(ctx, "sam", "build", "--cached")
-	invoke := exec.CommandContext(ctx, "sam", "local", "invoke", f.LogicalID,
-		"--event", event, "--env-vars", s.Seeded.EnvFile,
-		"--docker-network", "host", "--region", s.Region)
+	buildArgs := []string{"build", "--cached"}
+	invokeArgs := []string{"local", "invoke", f.LogicalID, "--event", event, "--env-vars", inv.EnvVars}
+	if inv.Template != "" {
+		buildArgs = append(buildArgs, "--template-file", inv.Template)
+	}
+	if len(inv.ParameterOverrides) > 0 {
+		keys := make([]string, 0, len(inv.ParameterOverrides))
+		for k := range inv.ParameterOverrides {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var pairs []string
+		for _, k := range keys {
+			pairs = append(pairs, "ParameterKey="+k+",ParameterValue="+inv.ParameterOverrides[k])
+		}
+		invokeArgs = append(invokeArgs, "--parameter-overrides", strings.Join(pairs, " "))
+	}
+	invokeArgs = append(invokeArgs, "--docker-network", "host", "--region", s.Region)
+	build := exec.CommandContext(ctx, "sam", buildArgs...)
+	invoke := exec.CommandContext(ctx, "sam", invokeArgs...)
 	for _, c := range []*exec.Cmd{build, invoke} {
 		c.Dir, c.Env = root, env
 	}

@@ -113,7 +113,7 @@ func (r *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  checkpoint %s: next_start_time %s (updated %s)\n",
 		strings.TrimPrefix(CheckpointKey, Prefix), r.Checkpoint.NextStartTime.Format(time.RFC3339), r.Checkpoint.UpdatedAt.Format(time.RFC3339))
-	fmt.Fprintf(w, "\nFunction logs (JSON lines): %s/logs/refresher.log, %s/logs/auditpull.log\n\n", r.Dir, r.Dir)
+	fmt.Fprintf(w, "\nFunction logs (JSON lines between the emulator's START, END and REPORT lines): %s/logs/refresher.log, %s/logs/auditpull.log\n\n", r.Dir, r.Dir)
 }
 
 // watchCheckpoint calls advanced with each new next_start_time it sees,

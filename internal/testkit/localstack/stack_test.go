@@ -164,7 +164,7 @@ func TestBuildFlagsMatchMakefile(t *testing.T) {
 
 func TestSAMCommands(t *testing.T) {
 	s := &Stack{Dir: "/x", Region: Region, MotoURL: "http://127.0.0.1:5000", Seeded: &Seeded{EnvFile: "/x/env.json"}}
-	cmds, err := s.SAMCommands(context.Background(), "/repo", AuditPull, "/repo/events/auditpull-backfill.json")
+	cmds, err := s.SAMCommands(context.Background(), "/repo", AuditPull, "/repo/events/auditpull-backfill.json", Invocation{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,8 +181,16 @@ func TestSAMCommands(t *testing.T) {
 			t.Errorf("%v: the environment lacks the stack's credentials and region", c.Args)
 		}
 	}
-	if _, err := (&Stack{}).SAMCommands(context.Background(), "/repo", Refresher, "e.json"); err == nil {
+	if _, err := (&Stack{}).SAMCommands(context.Background(), "/repo", Refresher, "e.json", Invocation{}); err == nil {
 		t.Errorf("got no error for an unseeded stack")
+	}
+	cmds, err = s.SAMCommands(context.Background(), "/repo", Refresher, "e.json",
+		Invocation{EnvVars: "my.json", ParameterOverrides: map[string]string{"FunctionTimeoutSeconds": "60", "AuditWindow": "6h"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cmds[1].Args[1:], " "); !strings.Contains(got, "--env-vars my.json --parameter-overrides ParameterKey=AuditWindow,ParameterValue=6h ParameterKey=FunctionTimeoutSeconds,ParameterValue=60 ") {
+		t.Errorf("got %s; want the env-vars file and the parameter overrides in SAM's form", got)
 	}
 }
 
