@@ -287,7 +287,7 @@ func TestProjectTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "REFRESHER_CONFIG_PARAMETER": "/tokenrelay/refresher-config", "REFRESHER_CONCURRENCY": "8"}
+	want := map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "REFRESHER_CONFIG_PARAMETER": "/tokenrelay/refresher-config", "REFRESHER_CONCURRENCY": "8", "EVENT_BUS_NAME": "default"}
 	if r.Timeout != 300*time.Second || r.MemoryMB != 256 || !maps.Equal(r.Env, want) {
 		t.Errorf("refresher: got %+v; want 300s, 256 MB, %v", r, want)
 	}
