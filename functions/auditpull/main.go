@@ -18,10 +18,12 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/archive"
 	"github.com/tokenrelay/tokenrelay/internal/auditapi"
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
+	"github.com/tokenrelay/tokenrelay/internal/checkpoint"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/lambdainit"
 	"github.com/tokenrelay/tokenrelay/internal/logging"
 	"github.com/tokenrelay/tokenrelay/internal/paramstore"
+	"github.com/tokenrelay/tokenrelay/internal/throttle"
 )
 
 func main() {
@@ -37,14 +39,18 @@ func main() {
 		lambdainit.Fail(log, err)
 	}
 	s3Client := s3.NewFromConfig(awsCfg)
+	// One gate for every window in flight: a 429 on any of them holds them all.
+	hc := httpclient.New(time.Minute)
+	hc.Transport = &throttle.Gate{Base: hc.Transport}
 	tokens := &auditpull.TokenSource{Params: paramstore.Store{SSM: ssm.NewFromConfig(awsCfg)}, Name: cfg.TokenParameter}
 	h := &auditpull.Handler{Log: log, Puller: &auditpull.Puller{
-		Config:  cfg,
-		API:     &auditapi.Client{HTTP: httpclient.New(time.Minute), BaseURL: cfg.BaseURL, Tokens: tokens},
-		Archive: &archive.Archive{Bucket: cfg.Bucket, Uploader: archive.NewUploader(s3Client)},
-		S3:      s3Client,
-		Log:     log,
-		Metrics: os.Stdout,
+		Config:      cfg,
+		API:         &auditapi.Client{HTTP: hc, BaseURL: cfg.BaseURL, Tokens: tokens, Lenient: true},
+		Archive:     &archive.Archive{Bucket: cfg.Bucket, Uploader: archive.NewUploaderFor(s3Client, cfg.Concurrency)},
+		Checkpoints: &checkpoint.Store{S3: s3Client, Bucket: cfg.Bucket, Key: cfg.CheckpointKey()},
+		S3:          s3Client,
+		Log:         log,
+		Metrics:     os.Stdout,
 	}}
 	lambda.Start(h.Handle)
 }

@@ -87,7 +87,7 @@ func TestShortTimeoutStillMakesProgress(t *testing.T) {
 func TestRetryAfterPastTheDeadlineEndsTheRunIncomplete(t *testing.T) {
 	t.Parallel()
 	env := startAWS(t)
-	r := newRig(t, env, localavepoint.Config{Seed: 4, RecordsPerHour: 30, PageSize: 10}, nil)
+	r := newRig(t, env, localavepoint.Config{Seed: 4, RecordsPerHour: 30, PageSize: 10}, map[string]string{"AUDIT_CONCURRENCY": "1"})
 	r.setCheckpoint(day0)
 	r.api.SetFaults(localavepoint.Faults{ThrottleEvery: 1, RetryAfter: 10 * time.Minute})
 	r.now = day0.Add(3 * time.Hour)

@@ -221,7 +221,7 @@ func TestExpiredTokenFailsBeforeAnyCall(t *testing.T) {
 func TestRotatedTokenIsPickedUpAfter401(t *testing.T) {
 	t.Parallel()
 	env := startAWS(t)
-	r := newRig(t, env, localavepoint.Config{Seed: 2, RecordsPerHour: 30, PageSize: 10}, nil)
+	r := newRig(t, env, localavepoint.Config{Seed: 2, RecordsPerHour: 30, PageSize: 10}, map[string]string{"AUDIT_CONCURRENCY": "1"}) // one 401 per query: windows in turn
 	ctx := context.Background()
 	old := r.api.IssueToken(localavepoint.AuditScope, time.Hour)
 	r.putToken(old, time.Now().Add(time.Hour))

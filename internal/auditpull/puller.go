@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/tokenrelay/tokenrelay/internal/archive"
 	"github.com/tokenrelay/tokenrelay/internal/auditapi"
 	"github.com/tokenrelay/tokenrelay/internal/checkpoint"
+	"github.com/tokenrelay/tokenrelay/internal/manifest"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
@@ -36,8 +40,12 @@ type Puller struct {
 	API PagesAPI
 	// Archive stores each window's object.
 	Archive *archive.Archive
-	// S3 holds the checkpoint object, in Config.Bucket.
-	S3 checkpoint.S3API
+	// Checkpoints loads and advances the checkpoint; nil means a
+	// checkpoint.Store on S3 at Config.CheckpointKey, one per run.
+	Checkpoints CheckpointStore
+	// S3 holds the manifests (and the checkpoint when Checkpoints is nil),
+	// in Config.Bucket.
+	S3 manifest.S3API
 	// Log receives one record per window; nil discards.
 	Log *slog.Logger
 	// Metrics receives the CheckpointLagSeconds line of scheduled runs
@@ -51,6 +59,15 @@ type Puller struct {
 	// Cleanup is the time kept back before the deadline to abort a window
 	// and return; 0 means DefaultCleanup.
 	Cleanup time.Duration
+
+	metricsMu sync.Mutex // one metric line at a time from the windows in flight
+}
+
+// CheckpointStore is the checkpoint as a run uses it; *checkpoint.Store
+// satisfies it. A run calls it from one goroutine at a time.
+type CheckpointStore interface {
+	Load(ctx context.Context) (cp checkpoint.Checkpoint, found bool, err error)
+	Advance(ctx context.Context, next time.Time) error
 }
 
 // errOutOfTime ends the work of a run whose deadline is near.
@@ -64,16 +81,23 @@ var errOvertaken = errors.New("auditpull: another run is ahead of this one")
 
 // Run performs one invocation.
 func (p *Puller) Run(ctx context.Context, ev Event) (Result, error) {
-	if ev.Backfill != nil {
-		return p.backfill(ctx, *ev.Backfill)
+	rn := run{}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		rn.requestID = lc.AwsRequestID
 	}
-	return p.scheduled(ctx)
+	switch {
+	case ev.Verify != nil:
+		return p.verifyRun(ctx, *ev.Verify, rn)
+	case ev.Backfill != nil:
+		return p.backfill(ctx, *ev.Backfill, rn)
+	}
+	return p.scheduled(ctx, rn)
 }
 
 // scheduled pulls the due windows, advancing the checkpoint after each, then
 // the rescan ones with the time left, so that a long RESCAN never holds the
 // checkpoint back.
-func (p *Puller) scheduled(ctx context.Context) (Result, error) {
+func (p *Puller) scheduled(ctx context.Context, rn run) (Result, error) {
 	store := p.store()
 	cp, found, err := store.Load(ctx)
 	if err != nil {
@@ -115,7 +139,7 @@ func (p *Puller) scheduled(ctx context.Context) (Result, error) {
 		next = from
 		res.Checkpoint = stamp(from)
 	}
-	err = p.pull(ctx, append(due, rescan...), &res, func(ctx context.Context, w window.Window) error {
+	pulled, err := p.pull(ctx, append(due, rescan...), &res, rn, func(ctx context.Context, w window.Window) error {
 		if w.End.After(next) {
 			var ahead *checkpoint.AheadError
 			if err := store.Advance(ctx, w.End); errors.As(err, &ahead) {
@@ -134,11 +158,15 @@ func (p *Puller) scheduled(ctx context.Context) (Result, error) {
 		p.log().WarnContext(ctx, "more windows are due than a run plans; the next run goes on", "windows", window.MaxDue)
 		res.Complete = false
 	}
+	if err == nil && len(pulled) > 0 {
+		res.Verify = p.verifyAfter(ctx, pulled)
+	}
 	return res, err
 }
 
 // backfill pulls the windows covering r; the checkpoint does not move.
-func (p *Puller) backfill(ctx context.Context, r Range) (Result, error) {
+// Cut short, its result names where to continue.
+func (p *Puller) backfill(ctx context.Context, r Range, rn run) (Result, error) {
 	ws, err := window.Cover(r.Start, r.End, p.Config.Window, p.Config.MaxBackfill)
 	if err != nil {
 		return emptyResult(), fmt.Errorf("auditpull: backfill: %w", err)
@@ -150,13 +178,24 @@ func (p *Puller) backfill(ctx context.Context, r Range) (Result, error) {
 		res.Checkpoint = stamp(cp.NextStartTime)
 	}
 	p.log().InfoContext(ctx, "backfill", "start", stamp(r.Start), "end", stamp(r.End), "windows", len(ws))
-	return res, p.pull(ctx, ws, &res, nil)
+	next := 0
+	_, err = p.pull(ctx, ws, &res, rn, func(context.Context, window.Window) error {
+		next++
+		return nil
+	})
+	if !res.Complete && next < len(ws) {
+		res.NextStartTime = stamp(ws[next].Start)
+	}
+	return res, err
 }
 
-// pull pulls ws in order, calling stored after each (on a context that
-// survives the cleanup time), until all are done, one fails, or the
-// deadline is near.
-func (p *Puller) pull(ctx context.Context, ws []window.Window, res *Result, stored func(context.Context, window.Window) error) error {
+// pull pulls ws, up to the run's concurrency at a time, started in order,
+// and calls stored (on a context that survives the cleanup time) for each
+// window of the contiguous prefix of stored windows, in order, so that a
+// checkpoint moved by stored is never ahead of a stored window. It stops
+// starting windows when one fails, another run is ahead, or the deadline
+// is near, and waits for those in flight. It returns the windows stored.
+func (p *Puller) pull(ctx context.Context, ws []window.Window, res *Result, rn run, stored func(context.Context, window.Window) error) ([]window.Window, error) {
 	work := ctx
 	deadline, hasDeadline := ctx.Deadline()
 	var cleanup, minMargin time.Duration
@@ -168,47 +207,105 @@ func (p *Puller) pull(ctx context.Context, ws []window.Window, res *Result, stor
 		work, cancel = context.WithDeadlineCause(ctx, deadline.Add(-cleanup), errOutOfTime)
 		defer cancel()
 	}
-	var slowest time.Duration
-	sc := &scratch{seen: idSet{}}
-	for i, w := range ws {
-		if hasDeadline {
-			margin := max(minMargin, slowest)
-			if left := time.Until(deadline) - cleanup; left < margin {
-				p.log().WarnContext(ctx, "stopping before the deadline", "windows_left", len(ws)-i,
-					"time_left", left.String(), "margin", margin.String())
-				return nil
-			}
-		}
-		began := time.Now()
-		out, err := p.window(work, w, sc)
-		if err != nil {
-			if outOfTime(work, err) && ctx.Err() == nil {
-				p.log().WarnContext(ctx, "window cut short by the deadline; nothing stored for it", "window", w.String(),
-					"error", err.Error())
-				return nil
-			}
-			return err
-		}
-		took := time.Since(began)
-		slowest = max(slowest, took)
-		res.Windows++
-		res.Records += out.records
-		if out.key != "" {
-			res.Objects = append(res.Objects, out.key)
-		}
-		if stored != nil {
-			if err := stored(ctx, w); errors.Is(err, errOvertaken) {
-				p.log().WarnContext(ctx, "another run is ahead; stopping", "window", w.String(), "error", err.Error())
-				return nil
-			} else if err != nil {
-				return fmt.Errorf("auditpull: window %s: stored, but the checkpoint: %w", w, err)
-			}
-		}
-		p.log().InfoContext(ctx, "window pulled", "window", w.String(), "key", out.key, "records", out.records,
-			"duplicates", out.duplicates, "pages", out.pages, "duration_ms", took.Milliseconds(), "checkpoint", res.Checkpoint)
+	type done struct {
+		i    int
+		out  outcome
+		took time.Duration
+		err  error
+		sc   *scratch
 	}
-	res.Complete = true
-	return nil
+	n := p.concurrency(ctx)
+	results := make(chan done)
+	free := make([]*scratch, 0, n)
+	outs := make([]*outcome, len(ws))
+	var (
+		slowest           time.Duration
+		started, inFlight int
+		next              int // the first window not stored, or not yet handed to stored
+		stop, cut         bool
+		firstErr          error
+		errAt             int // the window firstErr is of
+	)
+	for {
+		for !stop && inFlight < n && started < len(ws) {
+			if hasDeadline {
+				margin := max(minMargin, slowest)
+				if left := time.Until(deadline) - cleanup; left < margin {
+					p.log().WarnContext(ctx, "stopping before the deadline", "windows_left", len(ws)-started,
+						"time_left", left.String(), "margin", margin.String())
+					stop, cut = true, true
+					break
+				}
+			}
+			sc := &scratch{seen: idSet{}}
+			if len(free) > 0 {
+				sc, free = free[len(free)-1], free[:len(free)-1]
+			}
+			i := started
+			started++
+			inFlight++
+			go func() {
+				began := time.Now()
+				out, err := p.window(work, ws[i], sc, rn)
+				results <- done{i: i, out: out, took: time.Since(began), err: err, sc: sc}
+			}()
+		}
+		if inFlight == 0 {
+			break
+		}
+		d := <-results
+		inFlight--
+		free = append(free, d.sc)
+		if d.err != nil {
+			stop = true
+			if outOfTime(work, d.err) && ctx.Err() == nil {
+				p.log().WarnContext(ctx, "window cut short by the deadline; nothing stored for it", "window", ws[d.i].String(),
+					"error", d.err.Error())
+				cut = true
+			} else if firstErr == nil || d.i < errAt {
+				// The earliest window's failure is the one the checkpoint stops at.
+				firstErr, errAt = d.err, d.i
+			}
+			continue
+		}
+		slowest = max(slowest, d.took)
+		outs[d.i] = &d.out
+		for ; next < len(ws) && outs[next] != nil; next++ {
+			if stored == nil {
+				continue
+			}
+			if err := stored(ctx, ws[next]); errors.Is(err, errOvertaken) {
+				p.log().WarnContext(ctx, "another run is ahead; stopping", "window", ws[next].String(), "error", err.Error())
+				stop, cut = true, true
+				stored = nil
+			} else if err != nil && firstErr == nil {
+				firstErr, errAt = fmt.Errorf("auditpull: window %s: stored, but the checkpoint: %w", ws[next], err), next
+				stop = true
+				stored = nil
+			}
+		}
+		o := d.out
+		p.log().InfoContext(ctx, "window pulled", "window", ws[d.i].String(), "key", o.key, "records", o.records,
+			"duplicates", o.duplicates, "raw_id_records", o.raw, "quarantined", o.quarantined, "records_delta", o.delta,
+			"pages", o.pages, "duration_ms", d.took.Milliseconds(), "checkpoint", res.Checkpoint)
+	}
+	var pulled []window.Window
+	for i, o := range outs {
+		if o == nil {
+			continue
+		}
+		pulled = append(pulled, ws[i])
+		res.Windows++
+		res.Records += o.records
+		if o.key != "" {
+			res.Objects = append(res.Objects, o.key)
+		}
+	}
+	if firstErr != nil {
+		return pulled, firstErr
+	}
+	res.Complete = !cut && next == len(ws)
+	return pulled, nil
 }
 
 // outOfTime reports whether err ended a window because the run's time is
@@ -230,13 +327,22 @@ func (p *Puller) publishLag(ctx context.Context, next time.Time) {
 	if p.Metrics == nil {
 		return
 	}
+	p.metricsMu.Lock()
+	defer p.metricsMu.Unlock()
 	if err := writeLag(p.Metrics, p.Config.FunctionName, p.now(), next); err != nil {
 		p.log().WarnContext(ctx, "cannot write the CheckpointLagSeconds metric", "error", err.Error())
 	}
 }
 
-func (p *Puller) store() *checkpoint.Store {
+func (p *Puller) store() CheckpointStore {
+	if p.Checkpoints != nil {
+		return p.Checkpoints
+	}
 	return &checkpoint.Store{S3: p.S3, Bucket: p.Config.Bucket, Key: p.Config.CheckpointKey(), Now: p.Now}
+}
+
+func (p *Puller) manifests() *manifest.Store {
+	return &manifest.Store{S3: p.S3, Bucket: p.Config.Bucket, Prefix: p.Config.Prefix}
 }
 
 func (p *Puller) log() *slog.Logger {
@@ -275,4 +381,17 @@ func stamp(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// publishPoison writes PoisonRecords for w; the Metrics writer is shared by
+// the windows in flight.
+func (p *Puller) publishPoison(ctx context.Context, w window.Window, n int) {
+	if p.Metrics == nil {
+		return
+	}
+	p.metricsMu.Lock()
+	defer p.metricsMu.Unlock()
+	if err := writePoison(p.Metrics, p.Config.FunctionName, p.now(), w.String(), n); err != nil {
+		p.log().WarnContext(ctx, "cannot write the PoisonRecords metric", "error", err.Error())
+	}
 }
