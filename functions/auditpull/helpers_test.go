@@ -30,6 +30,8 @@ type stack struct {
 	s3  *s3.Client
 	api *localavepoint.Server
 	env []string
+	// memoryMB is the function's memory; 0 means 128.
+	memoryMB int
 }
 
 func startStack(t testing.TB, apc localavepoint.Config, vars ...string) *stack {
@@ -62,8 +64,12 @@ func startStack(t testing.TB, apc localavepoint.Config, vars ...string) *stack {
 // start runs the built bootstrap through the Runtime API harness.
 func (st *stack) start(t testing.TB, bootstrap string, timeout time.Duration, logs io.Writer) *runtimeapi.Runtime {
 	t.Helper()
+	mem := st.memoryMB
+	if mem == 0 {
+		mem = 128
+	}
 	r, err := runtimeapi.Start(context.Background(), runtimeapi.Config{Bootstrap: bootstrap, Env: st.env,
-		FunctionName: "auditpull", Timeout: timeout, MemoryMB: 128, Stdout: logs, Stderr: logs})
+		FunctionName: "auditpull", Timeout: timeout, MemoryMB: mem, Stdout: logs, Stderr: logs})
 	if err != nil {
 		t.Fatalf("start the bootstrap: %v", err)
 	}

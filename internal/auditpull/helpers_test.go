@@ -42,7 +42,7 @@ type awsEnv struct {
 }
 
 // startAWS starts a moto_server for S3 and SSM.
-func startAWS(t *testing.T) awsEnv {
+func startAWS(t testing.TB) awsEnv {
 	t.Helper()
 	cfg := testenv.AWSConfig(t, testenv.Moto(t))
 	return awsEnv{
@@ -56,7 +56,7 @@ func startAWS(t *testing.T) awsEnv {
 // rig is one audit pull wired to a local AvePoint and moto_server, the way
 // functions/auditpull wires it, in its own bucket and parameter.
 type rig struct {
-	t       *testing.T
+	t       testing.TB
 	aws     awsEnv
 	api     *localavepoint.Server
 	puller  *auditpull.Puller
@@ -70,7 +70,7 @@ type rig struct {
 // newRig starts a local AvePoint for apc, stores a valid token, creates a
 // bucket named after the test and returns the rig; env overrides the
 // audit variables (AUDIT_API_URL, BUCKET and TOKEN_PARAMETER are set).
-func newRig(t *testing.T, env awsEnv, apc localavepoint.Config, vars map[string]string) *rig {
+func newRig(t testing.TB, env awsEnv, apc localavepoint.Config, vars map[string]string) *rig {
 	t.Helper()
 	api := localavepoint.New(apc)
 	if err := api.Start("127.0.0.1:0"); err != nil {
@@ -164,7 +164,7 @@ func windows(start, end time.Time, size time.Duration) []window.Window {
 
 // objectLines downloads and gunzips an object and checks its content
 // type; found is false when there is no object under key.
-func objectLines(t *testing.T, client *s3.Client, bucket, key string) (lines [][]byte, found bool) {
+func objectLines(t testing.TB, client *s3.Client, bucket, key string) (lines [][]byte, found bool) {
 	t.Helper()
 	out, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	var nsk *s3types.NoSuchKey
@@ -195,7 +195,7 @@ func objectLines(t *testing.T, client *s3.Client, bucket, key string) (lines [][
 
 // stripID checks that line starts with the _id of the rest and returns the
 // record as the API sent it (a compact object: the local AvePoint's are).
-func stripID(t *testing.T, line []byte) []byte {
+func stripID(t testing.TB, line []byte) []byte {
 	t.Helper()
 	const head = len(`{"_id":"`) + 64 + len(`",`)
 	if len(line) < head+1 || !bytes.HasPrefix(line, []byte(`{"_id":"`)) {
@@ -295,7 +295,7 @@ func (r *rig) setCheckpoint(next time.Time) {
 }
 
 // bucketName is a valid bucket name unique to the test.
-func bucketName(t *testing.T) string {
+func bucketName(t testing.TB) string {
 	name := strings.ToLower(t.Name())
 	name = strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {

@@ -33,6 +33,15 @@ type windowAPI struct {
 	mu       sync.Mutex
 	pages    map[string]string
 	requests atomic.Int64
+	// answer, when set, may answer a request itself (by returning true).
+	answer func(w http.ResponseWriter, startTime string) bool
+	// sent records when each request arrived, by startTime.
+	sent []sent
+}
+
+type sent struct {
+	at        time.Time
+	startTime string
 }
 
 func newWindowAPI(t *testing.T) *windowAPI {
@@ -40,9 +49,15 @@ func newWindowAPI(t *testing.T) *windowAPI {
 	a := &windowAPI{pages: map[string]string{}}
 	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		a.requests.Add(1)
+		start := req.URL.Query().Get("startTime")
 		a.mu.Lock()
-		body, ok := a.pages[req.URL.Query().Get("startTime")]
+		a.sent = append(a.sent, sent{time.Now(), start})
+		body, ok := a.pages[start]
+		answer := a.answer
 		a.mu.Unlock()
+		if answer != nil && answer(w, start) {
+			return
+		}
 		if !ok {
 			body = `{"nextLink":null,"data":[]}`
 		}

@@ -137,7 +137,7 @@ func TestDueWindowsBeforeRescan(t *testing.T) {
 	t.Parallel()
 	env := startAWS(t)
 	r := newRig(t, env, localavepoint.Config{Seed: 5, RecordsPerHour: 10, PageSize: 20},
-		map[string]string{"RESCAN": "12h"})
+		map[string]string{"RESCAN": "12h", "AUDIT_CONCURRENCY": "1"}) // the timing assumes one window at a time
 	r.puller.MinMargin, r.puller.Cleanup = time.Millisecond, 100*time.Millisecond
 	r.setCheckpoint(day0.Add(12 * time.Hour))
 	// A page takes 200 ms: the run has time for the due window, not for all 12 rescan ones.
