@@ -47,7 +47,8 @@ type Puller struct {
 	S3 manifest.S3API
 	// Log receives one record per window; nil discards.
 	Log *slog.Logger
-	// Metrics receives the CheckpointLagSeconds line of scheduled runs
+	// Metrics receives the CheckpointLagSeconds line of scheduled runs and
+	// the PoisonRecords line of each window holding poison records
 	// (os.Stdout in Lambda); nil discards.
 	Metrics io.Writer
 	// Now is the clock windows are due by; nil means time.Now.
