@@ -3,9 +3,10 @@ package auditpull
 import "context"
 
 // The memory model behind the bound on AUDIT_CONCURRENCY (README: "Audit
-// pull", "Memory"): the process needs about baseMemoryMB, and each window
+// pull", "Backlogs"): the process needs about baseMemoryMB, and each window
 // in flight about windowMemoryMB: its upload's part buffers
-// (archive.NewUploaderFor), the page being read, and its id set.
+// (archive.NewUploaderFor), the page being read, and its id set. Both keep
+// a margin over BenchmarkPeakRSS (README: "Performance").
 const (
 	baseMemoryMB   = 40
 	windowMemoryMB = 24
