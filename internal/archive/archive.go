@@ -52,7 +52,7 @@ func NewUploader(client *s3.Client) *manager.Uploader {
 
 // NewUploaderFor returns the uploader for objects written objects at a time: [NewUploader] for
 // one; for more, parts of the S3 minimum of 5 MiB sent one at a time, so that each object in
-// flight holds about 10 MiB of part buffers instead of 32 MiB, at the cost of a slower upload of
+// flight holds about 15 MiB of part buffers instead of 32 MiB, at the cost of a slower upload of
 // a large object (which the other objects in flight make up for). Objects of up to 50 GiB fit.
 func NewUploaderFor(client *s3.Client, objects int) *manager.Uploader {
 	if objects <= 1 {

@@ -9,7 +9,7 @@ package throttle
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -20,9 +20,18 @@ import (
 // DefaultPause is the hold after a 429 without a usable Retry-After.
 const DefaultPause = time.Second
 
-// errHeld is the cause of a request the gate refuses because the hold
-// outlasts its context's deadline.
-var errHeld = errors.New("throttle: the audit API asked every request to wait past the deadline")
+// HeldError is the cause of a request the gate refuses because the hold
+// outlasts its context's deadline; it names the answer that closed the gate.
+type HeldError struct {
+	// StatusCode and RetryAfter are those of the answer that closed the gate.
+	StatusCode int
+	RetryAfter string
+}
+
+func (e *HeldError) Error() string {
+	return fmt.Sprintf("throttle: HTTP %d %s (Retry-After %q) holds every request past the deadline",
+		e.StatusCode, http.StatusText(e.StatusCode), e.RetryAfter)
+}
 
 // Gate is an http.RoundTripper shared by the requests to one server. It is
 // safe for concurrent use.
@@ -35,7 +44,8 @@ type Gate struct {
 	Now func() time.Time
 
 	mu    sync.Mutex
-	until time.Time // no request is sent before this
+	until time.Time  // no request is sent before this
+	cause *HeldError // the answer that set until
 }
 
 // RoundTrip waits until the gate is open, sends req, and closes the gate
@@ -56,35 +66,41 @@ func (g *Gate) RoundTrip(req *http.Request) (*http.Response, error) {
 		if d <= 0 {
 			d = g.pause()
 		}
-		g.hold(d)
+		g.hold(d, &HeldError{StatusCode: resp.StatusCode, RetryAfter: after})
 	}
 	return resp, nil
 }
 
 // Until returns the time before which no request is sent; zero when open.
 func (g *Gate) Until() time.Time {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.until
+	until, _ := g.held()
+	return until
 }
 
-func (g *Gate) hold(d time.Duration) {
+func (g *Gate) held() (time.Time, *HeldError) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.until, g.cause
+}
+
+func (g *Gate) hold(d time.Duration, cause *HeldError) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if t := g.now().Add(d); t.After(g.until) {
-		g.until = t
+		g.until, g.cause = t, cause
 	}
 }
 
 func (g *Gate) wait(req *http.Request) error {
 	ctx := req.Context()
 	for {
-		d := g.Until().Sub(g.now())
+		until, cause := g.held()
+		d := until.Sub(g.now())
 		if d <= 0 {
 			return nil
 		}
 		if deadline, ok := ctx.Deadline(); ok && g.now().Add(d).After(deadline) {
-			return &retry.DeadlineError{Attempts: 0, Wait: d, Deadline: deadline, Err: errHeld}
+			return &retry.DeadlineError{Attempts: 0, Wait: d, Deadline: deadline, Err: cause}
 		}
 		t := time.NewTimer(d)
 		select {

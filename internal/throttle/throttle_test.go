@@ -90,7 +90,8 @@ func TestAHoldPastTheDeadlineFailsAtOnce(t *testing.T) {
 	began := time.Now()
 	_, err := get(ctx, c, srv.URL)
 	var de *retry.DeadlineError
-	if !errors.As(err, &de) || time.Since(began) > time.Second {
-		t.Errorf("request error = %v after %s; want a *retry.DeadlineError at once", err, time.Since(began))
+	var he *throttle.HeldError
+	if !errors.As(err, &de) || !errors.As(err, &he) || he.StatusCode != http.StatusTooManyRequests || time.Since(began) > time.Second {
+		t.Errorf("request error = %v after %s; want a *retry.DeadlineError naming the 429, at once", err, time.Since(began))
 	}
 }
