@@ -110,3 +110,39 @@ func TestA429StormOnOneWindowSlowsTheOthers(t *testing.T) {
 		t.Errorf("%d requests of other windows after the hold; want at least 4 held", held)
 	}
 }
+
+// TestBackfillCutShortNamesWhereToContinue: a backfill out of time returns
+// next_start_time, the first window not stored; a backfill from there
+// completes the range, the loop README "Backlogs" shows.
+func TestBackfillCutShortNamesWhereToContinue(t *testing.T) {
+	t.Parallel()
+	env := startAWS(t)
+	r := newRig(t, env, localavepoint.Config{Seed: 6, RecordsPerHour: 40, PageSize: 20}, map[string]string{"AUDIT_CONCURRENCY": "2"})
+	r.puller.MinMargin, r.puller.Cleanup = time.Millisecond, 100*time.Millisecond
+	r.api.SetFaults(localavepoint.Faults{PageDelay: 150 * time.Millisecond})
+	end := day0.Add(24 * time.Hour)
+	start, runs := day0, 0
+	for ; runs < 20; runs++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		res := r.mustInvoke(ctx, backfillEvent(start, end))
+		cancel()
+		if res.Complete {
+			if res.NextStartTime != "" {
+				t.Errorf("complete backfill has next_start_time %s; want none", res.NextStartTime)
+			}
+			break
+		}
+		next, err := time.Parse(time.RFC3339, res.NextStartTime)
+		if err != nil || next.Before(start) || !next.Before(end) {
+			t.Fatalf("backfill from %s cut short: next_start_time %q; want a window start from it on", stamp(start), res.NextStartTime)
+		}
+		start = next
+	}
+	if runs == 0 || runs == 20 {
+		t.Fatalf("the loop took %d backfills; want more than one, fewer than 20", runs+1)
+	}
+	r.checkWindows(day0, end)
+	if got := r.checkpoint(); got != "" {
+		t.Errorf("checkpoint after backfills = %q; want none", got)
+	}
+}
