@@ -33,7 +33,7 @@ type Handler struct {
 	// HTTP sends the request; NewClient builds one.
 	HTTP *http.Client
 	// Log receives one record per call; never the token.
-	Log *slog.Logger
+	Logger *slog.Logger
 }
 
 // Result is what the example returns: the API's status and JSON answer.
@@ -60,7 +60,7 @@ func (h *Handler) Handle(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consumer: read the answer of %s: %w", h.URL, err)
 	}
-	h.Log.InfoContext(ctx, "api called", "url", h.URL, "status", resp.StatusCode)
+	h.Logger.InfoContext(ctx, "api called", "url", h.URL, "status", resp.StatusCode)
 	if resp.StatusCode/100 != 2 {
 		return nil, fmt.Errorf("consumer: GET %s: HTTP %d", h.URL, resp.StatusCode)
 	}

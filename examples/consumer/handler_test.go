@@ -23,7 +23,7 @@ func TestConsumer(t *testing.T) {
 	rot := bearerapi.NewRotation(t, "/tokens/example", "token-before")
 	var logs testenv.Buffer
 	h := &Handler{URL: rot.API.URL() + "/v1/things", HTTP: NewClient(ssmtoken.New(rot.SSM, rot.Name), 10*time.Second),
-		Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
 	invoke := func() {
 		t.Helper()
 		out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), []byte(`{}`))

@@ -26,6 +26,6 @@ func main() {
 	}
 	// Built once per cold start: warm invocations reuse the cached token.
 	src := ssmtoken.New(ssm.NewFromConfig(cfg), os.Getenv("TOKEN_PARAMETER"))
-	h := &Handler{URL: os.Getenv("API_URL"), HTTP: NewClient(src, 30*time.Second), Log: log}
+	h := &Handler{URL: os.Getenv("API_URL"), HTTP: NewClient(src, 30*time.Second), Logger: log}
 	lambda.Start(h.Handle)
 }

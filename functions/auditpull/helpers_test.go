@@ -30,6 +30,8 @@ type stack struct {
 	s3  *s3.Client
 	api *localavepoint.Server
 	env []string
+	// memoryMB is the function's memory; 0 means 128.
+	memoryMB int
 }
 
 func startStack(t testing.TB, apc localavepoint.Config, vars ...string) *stack {
@@ -63,8 +65,12 @@ func startStack(t testing.TB, apc localavepoint.Config, vars ...string) *stack {
 // Emulator, as `sam local invoke` runs it.
 func (st *stack) start(t testing.TB, bootstrap string, timeout time.Duration, logs io.Writer) *rie.Emulator {
 	t.Helper()
+	mem := st.memoryMB
+	if mem == 0 {
+		mem = 128
+	}
 	return rie.StartTest(t, rie.Config{Bootstrap: bootstrap, Env: st.env,
-		FunctionName: "auditpull", Timeout: timeout, MemoryMB: 128, Output: logs})
+		FunctionName: "auditpull", Timeout: timeout, MemoryMB: mem, Output: logs})
 }
 
 // result is the function's result payload.

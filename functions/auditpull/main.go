@@ -6,8 +6,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"runtime/debug"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -19,30 +17,33 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/archive"
 	"github.com/tokenrelay/tokenrelay/internal/auditapi"
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
+	"github.com/tokenrelay/tokenrelay/internal/checkpoint"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/lambdainit"
+	"github.com/tokenrelay/tokenrelay/internal/throttle"
 )
 
 func main() {
 	log := lambdacontext.NewLogger() // JSON lines with the template's LogFormat: JSON
-	// A soft limit under Lambda's memory size makes the GC collect before Lambda kills the process.
-	if mb, err := strconv.Atoi(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")); err == nil && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(int64(mb) << 20 * 7 / 10)
-	}
 	cfg, err := auditpull.FromEnv(os.Getenv)
 	awsCfg, awsErr := config.LoadDefaultConfig(context.Background())
 	if err = errors.Join(err, awsErr); err != nil {
 		lambdainit.Fail(log, err)
 	}
+	auditpull.SoftLimit(cfg, os.Getenv)
 	s3Client := s3.NewFromConfig(awsCfg)
+	// One gate for every window in flight: a 429 on any of them holds them all.
+	hc := httpclient.New(time.Minute)
+	hc.Transport = &throttle.Gate{Base: hc.Transport}
 	tokens := &auditpull.TokenSource{SSM: ssm.NewFromConfig(awsCfg), Name: cfg.TokenParameter}
 	h := &auditpull.Handler{Logger: log, Puller: &auditpull.Puller{
-		Config:  cfg,
-		API:     &auditapi.Client{HTTP: httpclient.New(time.Minute), BaseURL: cfg.BaseURL, Tokens: tokens},
-		Archive: &archive.Archive{Bucket: cfg.Bucket, Uploader: archive.NewUploader(s3Client)},
-		S3:      s3Client,
-		Log:     log,
-		Metrics: os.Stdout,
+		Config:      cfg,
+		API:         &auditapi.Client{HTTP: hc, BaseURL: cfg.BaseURL, Tokens: tokens, Lenient: true},
+		Archive:     &archive.Archive{Bucket: cfg.Bucket, Uploader: archive.NewUploaderFor(s3Client, cfg.Concurrency)},
+		Checkpoints: &checkpoint.Store{S3: s3Client, Bucket: cfg.Bucket, Key: cfg.CheckpointKey()},
+		S3:          s3Client,
+		Logger:      log,
+		Metrics:     os.Stdout,
 	}}
 	lambda.Start(h.Handle)
 }

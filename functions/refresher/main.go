@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"time"
 
@@ -28,11 +29,8 @@ import (
 func main() {
 	logger := lambdacontext.NewLogger() // JSON lines with the template's LogFormat: JSON
 	concurrency, err := refresh.ParseConcurrency(os.Getenv(refresh.EnvConcurrency))
-	if err != nil {
-		lambdainit.Fail(logger, err)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
+	cfg, cfgErr := config.LoadDefaultConfig(context.Background())
+	if err = errors.Join(err, cfgErr); err != nil {
 		lambdainit.Fail(logger, err)
 	}
 	ssmClient := ssm.NewFromConfig(cfg)

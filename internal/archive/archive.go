@@ -50,6 +50,21 @@ func NewUploader(client *s3.Client) *manager.Uploader {
 	})
 }
 
+// NewUploaderFor returns the uploader for objects written objects at a time: [NewUploader] for
+// one; for more, parts of the S3 minimum of 5 MiB sent one at a time, so that each object in
+// flight holds about 15 MiB of part buffers instead of 32 MiB, at the cost of a slower upload of
+// a large object (which the other objects in flight make up for). Objects of up to 50 GiB fit.
+func NewUploaderFor(client *s3.Client, objects int) *manager.Uploader {
+	if objects <= 1 {
+		return NewUploader(client)
+	}
+	return manager.NewUploader(client, func(u *manager.Uploader) {
+		u.PartSize = manager.MinUploadPartSize
+		u.Concurrency = 1
+		u.LeavePartsOnError = false
+	})
+}
+
 // Create returns an object that will be stored under key. Nothing is sent to S3 until the first
 // line is written; an object with no lines is never stored.
 func (a *Archive) Create(ctx context.Context, key string) *Object {

@@ -12,7 +12,15 @@
 // [Concurrency] of them at a time, so memory is bounded by roughly (Concurrency+2) × PartSize
 // (the parts in flight, one being filled, and the first part, which the manager reads before it
 // knows whether the object needs a multipart upload) plus the gzip compressor (under 1 MiB),
-// whatever the size of the object. With the defaults that is about 32 MiB.
+// whatever the size of the object. With the defaults that is about 32 MiB. [NewUploaderFor]
+// for several objects at a time sends 5 MiB parts one at a time instead: about 15 MiB an object.
+//
+// # What was stored
+//
+// The compressed stream is counted and hashed (SHA-256) on its way to the upload, so after a
+// successful [Object.Commit], [Object.Stored] gives the size and hash of exactly the bytes S3
+// holds, and the version id S3 returned, without reading the object back: what the audit pull's
+// manifest records.
 //
 // # Nothing partial under a key
 //

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,11 +43,40 @@ type Object struct {
 	pw   *io.PipeWriter
 	buf  *bufio.Writer
 	gz   *gzip.Writer
+	sum  *summer       // hashes and counts the compressed bytes on their way to the upload
 	stop func() bool   // unregisters the context watcher
 	done chan struct{} // closed once Upload has returned
 	// Written by the upload goroutine, read only after done is closed.
 	uploadErr error
 	abortErr  error
+	versionID string
+}
+
+// Stored describes a committed object: what a manifest records of it.
+type Stored struct {
+	// Key is the object's key; "" when no line was written and nothing was stored.
+	Key string
+	// Size is the number of bytes stored (the gzip stream).
+	Size int64
+	// SHA256 is the SHA-256 of the stored bytes, computed while they were streamed.
+	SHA256 [32]byte
+	// VersionID is the S3 version id of the object, "" when the bucket is not versioned (S3's
+	// "null" version).
+	VersionID string
+}
+
+// summer passes the compressed stream through, counting and hashing it, so that the object's
+// size and SHA-256 are known at commit without reading it back.
+type summer struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func (s *summer) Write(p []byte) (int, error) {
+	s.h.Write(p)
+	s.n += int64(len(p))
+	return s.w.Write(p)
 }
 
 // WriteLine appends line and a newline to the object. line must be one JSON value: it may not be
@@ -119,6 +150,18 @@ func (o *Object) Commit() (key string, err error) {
 	return o.key, nil
 }
 
+// Stored returns what a successful Commit stored: the key, size and SHA-256 of the bytes sent
+// (hashed on the way, never read back) and the version id S3 gave. Before a successful Commit,
+// or for an object with no lines, it is the zero Stored.
+func (o *Object) Stored() Stored {
+	if !o.closed || o.err != nil || o.gz == nil || o.uploadErr != nil {
+		return Stored{}
+	}
+	st := Stored{Key: o.key, Size: o.sum.n, VersionID: o.versionID}
+	o.sum.h.Sum(st.SHA256[:0])
+	return st
+}
+
 // Abort ends the stream with cause (a generic error when nil) and waits until the upload has
 // stopped: a single-part upload never reaches S3 and a multipart upload is aborted, so nothing is
 // stored under the key (an earlier object there stays as it was). Abort after Commit or Abort does
@@ -164,7 +207,8 @@ func (o *Object) start() error {
 	pr, pw := io.Pipe()
 	o.pw = pw
 	o.buf = bufio.NewWriterSize(pw, bufSize)
-	gz.Reset(o.buf)
+	o.sum = &summer{w: o.buf, h: sha256.New()}
+	gz.Reset(o.sum)
 	o.gz = gz
 	o.done = make(chan struct{})
 	in := &s3.PutObjectInput{
@@ -176,8 +220,12 @@ func (o *Object) start() error {
 	}
 	go func() {
 		defer close(o.done)
-		_, err := a.Uploader.Upload(o.ctx, in, detachAbort(&o.abortErr))
+		out, err := a.Uploader.Upload(o.ctx, in, detachAbort(&o.abortErr))
 		o.uploadErr = err
+		// "null" is the version of an object written while versioning was never enabled.
+		if err == nil && out != nil && out.VersionID != nil && *out.VersionID != "null" {
+			o.versionID = *out.VersionID
+		}
 		if err == nil {
 			err = errors.New("archive: upload ended before the stream")
 		}

@@ -54,6 +54,11 @@ type Client struct {
 	MaxPageBytes int64
 	// Now reads the clock for Retry-After dates. nil means time.Now.
 	Now func() time.Time
+	// Lenient delivers a page whose "data" holds items ParsePage refuses (a
+	// value that is not an object, nesting deeper than it scans) with those
+	// items as returned, for the caller to set aside, instead of failing the
+	// page; the page must otherwise be well formed.
+	Lenient bool
 }
 
 // Pages requests the records of q page by page and calls fn with each

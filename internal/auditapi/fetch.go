@@ -29,7 +29,7 @@ func (c *Client) page(ctx context.Context, u *url.URL, st *session) (Page, error
 		if err != nil {
 			return err
 		}
-		page, err = ParsePage(body)
+		page, err = c.parse(body)
 		if err != nil {
 			if contentType == "" {
 				contentType = "none"

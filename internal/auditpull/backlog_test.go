@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,21 +23,22 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
 
-// memS3 holds the checkpoint object in memory, for runs of thousands of
-// windows; it ignores the write conditions (one writer).
+// memS3 holds the checkpoint and the manifests in memory, for runs of
+// thousands of windows; it ignores the write conditions (one writer).
 type memS3 struct {
-	mu   sync.Mutex
-	body []byte
-	etag int
+	mu     sync.Mutex
+	bodies map[string][]byte
+	etag   int
 }
 
-func (m *memS3) GetObject(_ context.Context, _ *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+func (m *memS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.body == nil {
+	body, ok := m.bodies[aws.ToString(in.Key)]
+	if !ok {
 		return nil, &s3types.NoSuchKey{}
 	}
-	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(m.body)), ETag: aws.String(strconv.Itoa(m.etag))}, nil
+	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(body)), ETag: aws.String(strconv.Itoa(m.etag))}, nil
 }
 
 func (m *memS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
@@ -46,19 +48,23 @@ func (m *memS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.body, m.etag = b, m.etag+1
+	if m.bodies == nil {
+		m.bodies = map[string][]byte{}
+	}
+	m.bodies[aws.ToString(in.Key)], m.etag = b, m.etag+1
 	return &s3.PutObjectOutput{ETag: aws.String(strconv.Itoa(m.etag))}, nil
 }
 
 // emptyPages is an audit API whose windows have no records; it fails past
 // limit queries.
 type emptyPages struct {
-	calls, limit int
+	calls atomic.Int64
+	limit int
 }
 
 func (e *emptyPages) Pages(_ context.Context, q auditapi.Query, fn func([]json.RawMessage) error) error {
-	if e.calls++; e.calls > e.limit {
-		return fmt.Errorf("query %d for %s: more than the %d windows a run plans", e.calls, q, e.limit)
+	if calls := e.calls.Add(1); calls > int64(e.limit) {
+		return fmt.Errorf("query %d for %s: more than the %d windows a run plans", calls, q, e.limit)
 	}
 	return fn(nil)
 }
@@ -76,11 +82,12 @@ func TestFarBehindCheckpointPlansMaxDue(t *testing.T) {
 	}
 	api := &emptyPages{limit: window.MaxDue}
 	p := &auditpull.Puller{
-		Config:  cfg,
-		API:     api,
-		Archive: &archive.Archive{Bucket: cfg.Bucket}, // windows without records store nothing
-		S3:      s3c,
-		Now:     func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) },
+		Config:      cfg,
+		API:         api,
+		Archive:     &archive.Archive{Bucket: cfg.Bucket}, // windows without records store nothing
+		Checkpoints: &checkpoint.Store{S3: s3c, Bucket: cfg.Bucket, Key: cfg.CheckpointKey()},
+		S3:          s3c,
+		Now:         func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) },
 	}
 	res, err := p.Run(context.Background(), auditpull.Event{})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +18,12 @@ const (
 	DefaultWindow      = time.Hour
 	DefaultLag         = 5 * time.Minute
 	DefaultMaxBackfill = 744 * time.Hour
+	// MaxMaxBackfill is the longest MAX_BACKFILL: the three years (1,096 days) AvePoint keeps
+	// audit records, and the longest range a verify event may check.
+	MaxMaxBackfill = 26304 * time.Hour
+	// DefaultConcurrency and MaxConcurrency bound AUDIT_CONCURRENCY, the windows in flight.
+	DefaultConcurrency = 4
+	MaxConcurrency     = 16
 	// FirstRunLookback is how far before the first run it starts when there
 	// is neither a checkpoint nor START_TIME.
 	FirstRunLookback = 24 * time.Hour
@@ -49,6 +56,12 @@ type Config struct {
 	// FunctionName is the CheckpointLagSeconds metric's dimension
 	// (AWS_LAMBDA_FUNCTION_NAME).
 	FunctionName string
+	// Concurrency is the number of windows pulled at a time (AUDIT_CONCURRENCY),
+	// 1 to MaxConcurrency; a run lowers it to what MemoryMB fits.
+	Concurrency int
+	// MemoryMB is the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE); 0
+	// when unknown, which puts no bound on Concurrency.
+	MemoryMB int
 }
 
 // CheckpointKey is the key of the checkpoint object.
@@ -94,6 +107,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Rescan:         duration("RESCAN", 0, false),
 		MaxBackfill:    duration("MAX_BACKFILL", DefaultMaxBackfill, true),
 		FunctionName:   get("AWS_LAMBDA_FUNCTION_NAME"),
+		Concurrency:    DefaultConcurrency,
+	}
+	if c.MaxBackfill > MaxMaxBackfill {
+		bad("MAX_BACKFILL %q is longer than 26304h (three years)", get("MAX_BACKFILL"))
+	}
+	if v := get("AUDIT_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxConcurrency {
+			bad("AUDIT_CONCURRENCY %q is not a whole number from 1 to %d", v, MaxConcurrency)
+		}
+		c.Concurrency = n
+	}
+	if v := get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"); v != "" {
+		c.MemoryMB, _ = strconv.Atoi(v) // set by Lambda; anything else means unknown
 	}
 	if c.Prefix == "" {
 		c.Prefix = DefaultPrefix

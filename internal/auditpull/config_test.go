@@ -50,6 +50,30 @@ func TestFromEnvAll(t *testing.T) {
 	}
 }
 
+func TestFromEnvConcurrency(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"AUDIT_CONCURRENCY": "8", "MAX_BACKFILL": "26304h", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Concurrency != 8 || c.MaxBackfill != 26304*time.Hour || c.MemoryMB != 256 {
+		t.Errorf("config = %+v; want concurrency 8, MAX_BACKFILL 26304h, 256 MB", c)
+	}
+	if c, _ := FromEnv(env(nil)); c.Concurrency != DefaultConcurrency {
+		t.Errorf("default concurrency = %d; want %d", c.Concurrency, DefaultConcurrency)
+	}
+}
+
+func TestFitConcurrency(t *testing.T) {
+	tests := []struct{ want, memMB, got int }{
+		{8, 256, 8}, {16, 256, 9}, {4, 128, 3}, {4, 0, 4}, {1, 64, 1}, {16, 1024, 16},
+	}
+	for _, tt := range tests {
+		if got := fitConcurrency(tt.want, tt.memMB); got != tt.got {
+			t.Errorf("fitConcurrency(%d, %d) = %d; want %d", tt.want, tt.memMB, got, tt.got)
+		}
+	}
+}
+
 func TestFromEnvErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -67,6 +91,9 @@ func TestFromEnvErrors(t *testing.T) {
 		{"unknown data center", map[string]string{"AUDIT_API_URL": "mars"}, []string{`AUDIT_API_URL: auditapi: unknown data center "mars"`}},
 		{"plain http", map[string]string{"AUDIT_API_URL": "http://graph-us.avepointonlineservices.com"}, []string{"AUDIT_API_URL"}},
 		{"prefix", map[string]string{"PREFIX": "/audit/"}, []string{`PREFIX "/audit/" must not start with /`}},
+		{"max backfill past three years", map[string]string{"MAX_BACKFILL": "26305h"}, []string{`MAX_BACKFILL "26305h" is longer than 26304h`}},
+		{"concurrency 0", map[string]string{"AUDIT_CONCURRENCY": "0"}, []string{`AUDIT_CONCURRENCY "0" is not a whole number from 1 to 16`}},
+		{"concurrency 17", map[string]string{"AUDIT_CONCURRENCY": "17"}, []string{`AUDIT_CONCURRENCY "17"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,7 +40,7 @@ func TestRunCutShortResumes(t *testing.T) {
 	// Three pages of at least 100 ms a window: twelve windows take more than
 	// the 2.5 s deadline, the first one much less.
 	const total = 12
-	r := newRig(t, env, localavepoint.Config{Seed: 6, RecordsPerHour: 60, PageSize: 20}, nil)
+	r := newRig(t, env, localavepoint.Config{Seed: 6, RecordsPerHour: 60, PageSize: 20}, map[string]string{"AUDIT_CONCURRENCY": "1"})
 	r.puller.MinMargin, r.puller.Cleanup = time.Millisecond, 100*time.Millisecond
 	r.setCheckpoint(day0)
 	r.api.SetFaults(localavepoint.Faults{PageDelay: 100 * time.Millisecond})
@@ -87,7 +87,7 @@ func TestShortTimeoutStillMakesProgress(t *testing.T) {
 func TestRetryAfterPastTheDeadlineEndsTheRunIncomplete(t *testing.T) {
 	t.Parallel()
 	env := startAWS(t)
-	r := newRig(t, env, localavepoint.Config{Seed: 4, RecordsPerHour: 30, PageSize: 10}, nil)
+	r := newRig(t, env, localavepoint.Config{Seed: 4, RecordsPerHour: 30, PageSize: 10}, map[string]string{"AUDIT_CONCURRENCY": "1"})
 	r.setCheckpoint(day0)
 	r.api.SetFaults(localavepoint.Faults{ThrottleEvery: 1, RetryAfter: 10 * time.Minute})
 	r.now = day0.Add(3 * time.Hour)

@@ -3,7 +3,9 @@
 // environment, the bearer token from SSM Parameter Store, and pulls each
 // window's records through the audit API (internal/auditapi) into one gzip
 // NDJSON object (internal/archive), advancing the checkpoint
-// (internal/checkpoint) after each window of a scheduled run.
+// (internal/checkpoint) after each window of a scheduled run. Each window
+// pulled gets a manifest (internal/manifest), which a verify event checks
+// against the stored objects without calling the API.
 //
 // # A run
 //
@@ -26,19 +28,30 @@
 // Every record gets its "_id" (canonjson.WithID), and a record whose _id
 // was already written to the window's object is dropped: APIs of this kind
 // have been seen to repeat records across pages (elastic/beats#34304).
-// The set of ids seen holds the first 16 bytes of each SHA-256 in a Go map:
-// 23.6 bytes per record of live heap (BenchmarkIDSet), 4.5 MiB for a window
-// of 200,000 records, against some 140 MB of record bytes, which never stay
-// in memory beyond their page. It is the one part of the memory that grows
-// with the window: with the GC's headroom about 50 bytes of resident set
-// per record, until the soft memory limit functions/auditpull sets (70% of
-// the function's memory) makes the GC collect sooner. BenchmarkPeakRSS in
-// functions/auditpull measures the built bootstrap at 128 MB: 41 MiB for a
-// 6h window of 50,000 records (one PutObject), 65 MiB for a 24h window of
-// 200,000 (multipart), 93 MiB for the largest, a 168h window of 1.4 million.
-// Two distinct records
+// The set of ids seen holds the first 16 bytes of each SHA-256 in a Go map
+// (idset.go), the one part of a window's memory that grows with the window;
+// README "Performance" has the measured figures (BenchmarkIDSet,
+// BenchmarkPeakRSS), the one place they are kept. Two distinct records
 // share a 128-bit prefix with a probability near n²/2¹²⁹, about 10⁻²⁷ for
 // a million records, so no distinct record is dropped in practice.
+//
+// # Windows in flight
+//
+// AUDIT_CONCURRENCY windows are pulled at a time, started in order; the
+// checkpoint advances over the contiguous prefix of stored windows only, so
+// it is never ahead of a stored window, and a window stored after a gap is
+// pulled again by the next run. The requests of all windows go through one
+// throttle.Gate (wired in functions/auditpull), so that a 429 slows them
+// all. A concurrency the function's memory cannot hold (concurrency.go) is
+// lowered with a WARN.
+//
+// # Poison records
+//
+// A record canonjson cannot canonicalise is stored as returned with
+// "_id_basis": "raw" (poison.go); a page item that is not an object, which
+// auditapi.Client.Lenient lets through, goes to the window's quarantine
+// object. Both are counted in the manifest, logged at WARN and published as
+// PoisonRecords, and never fail the window.
 //
 // # Nothing partial, nothing lost
 //

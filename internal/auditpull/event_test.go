@@ -6,6 +6,17 @@ import (
 	"time"
 )
 
+func TestParseVerifyEvent(t *testing.T) {
+	ev, err := ParseEvent([]byte(`{"verify":{"start_time":"2024-10-10T00:00:00Z","end_time":"2027-10-10T00:00:00Z","repair":true}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := VerifyRange{Range{time.Date(2024, 10, 10, 0, 0, 0, 0, time.UTC), time.Date(2027, 10, 10, 0, 0, 0, 0, time.UTC)}, true}
+	if ev.Verify == nil || ev.Backfill != nil || *ev.Verify != want {
+		t.Errorf("got event %+v; want verify %+v", ev, want)
+	}
+}
+
 func TestParseEvent(t *testing.T) {
 	t10 := time.Date(2024, 10, 10, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -23,6 +34,9 @@ func TestParseEvent(t *testing.T) {
 		{"not an object", `["2024-10-10T00:00:00Z"]`, nil, "not a JSON object"},
 		{"start only", `{"start_time":"2024-10-10T00:00:00Z"}`, nil, "end_time is required"},
 		{"bad end", `{"start_time":"2024-10-10T00:00:00Z","end_time":1}`, nil, "end_time"},
+		{"verify and a range", `{"verify":{"start_time":"2024-10-10T00:00:00Z","end_time":"2024-10-11T00:00:00Z"},"start_time":"2024-10-10T00:00:00Z"}`, nil, "a verify event has only"},
+		{"verify without end", `{"verify":{"start_time":"2024-10-10T00:00:00Z"}}`, nil, "verify.end_time is required"},
+		{"verify unknown member", `{"verify":{"start_time":"2024-10-10T00:00:00Z","end_time":"2024-10-11T00:00:00Z","fix":true}}`, nil, `unknown field "fix"`},
 		{"EventBridge with a range", `{"source":"aws.events","start_time":"2024-10-10T00:00:00Z","end_time":"2024-10-11T00:00:00Z"}`, nil, "cannot carry start_time"},
 	}
 	for _, tt := range tests {

@@ -27,6 +27,7 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/localavepoint"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
+	"github.com/tokenrelay/tokenrelay/internal/throttle"
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
 
@@ -40,7 +41,7 @@ type awsEnv struct {
 }
 
 // startAWS starts a moto_server for S3 and SSM.
-func startAWS(t *testing.T) awsEnv {
+func startAWS(t testing.TB) awsEnv {
 	t.Helper()
 	cfg := testenv.AWSConfig(t, testenv.Moto(t))
 	return awsEnv{
@@ -54,7 +55,7 @@ func startAWS(t *testing.T) awsEnv {
 // rig is one audit pull wired to a local AvePoint and moto_server, the way
 // functions/auditpull wires it, in its own bucket and parameter.
 type rig struct {
-	t       *testing.T
+	t       testing.TB
 	aws     awsEnv
 	api     *localavepoint.Server
 	puller  *auditpull.Puller
@@ -68,7 +69,7 @@ type rig struct {
 // newRig starts a local AvePoint for apc, stores a valid token, creates a
 // bucket named after the test and returns the rig; env overrides the
 // audit variables (AUDIT_API_URL, BUCKET and TOKEN_PARAMETER are set).
-func newRig(t *testing.T, env awsEnv, apc localavepoint.Config, vars map[string]string) *rig {
+func newRig(t testing.TB, env awsEnv, apc localavepoint.Config, vars map[string]string) *rig {
 	t.Helper()
 	api := localavepoint.New(apc)
 	if err := api.Start("127.0.0.1:0"); err != nil {
@@ -94,19 +95,23 @@ func newRig(t *testing.T, env awsEnv, apc localavepoint.Config, vars map[string]
 		now: day0.Add(72 * time.Hour)}
 	r.putToken(api.IssueToken(localavepoint.AuditScope, time.Hour), time.Now().Add(time.Hour))
 	log := testenv.Logger(r.logs)
+	hc := httpclient.New(10 * time.Second)
+	hc.Transport = &throttle.Gate{Base: hc.Transport} // as functions/auditpull wires it
 	r.puller = &auditpull.Puller{
 		Config: cfg,
 		API: &auditapi.Client{
-			HTTP:    httpclient.New(10 * time.Second),
+			HTTP:    hc,
 			BaseURL: cfg.BaseURL,
 			Tokens:  &auditpull.TokenSource{SSM: env.ssm, Name: cfg.TokenParameter},
 			Retry:   retry.Policy{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
+			Lenient: true,
 		},
-		Archive: &archive.Archive{Bucket: bucket, Uploader: archive.NewUploader(env.s3)},
-		S3:      env.s3,
-		Log:     log,
-		Metrics: r.metrics,
-		Now:     func() time.Time { return r.now },
+		Archive:     &archive.Archive{Bucket: bucket, Uploader: archive.NewUploader(env.s3)},
+		Checkpoints: &checkpoint.Store{S3: env.s3, Bucket: bucket, Key: cfg.CheckpointKey(), Now: func() time.Time { return r.now }},
+		S3:          env.s3,
+		Logger:      log,
+		Metrics:     r.metrics,
+		Now:         func() time.Time { return r.now },
 	}
 	r.handler = &auditpull.Handler{Puller: r.puller, Logger: log}
 	return r
@@ -159,7 +164,7 @@ func windows(start, end time.Time, size time.Duration) []window.Window {
 
 // objectLines downloads and gunzips an object and checks its content
 // type; found is false when there is no object under key.
-func objectLines(t *testing.T, client *s3.Client, bucket, key string) (lines [][]byte, found bool) {
+func objectLines(t testing.TB, client *s3.Client, bucket, key string) (lines [][]byte, found bool) {
 	t.Helper()
 	out, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	var nsk *s3types.NoSuchKey
@@ -190,7 +195,7 @@ func objectLines(t *testing.T, client *s3.Client, bucket, key string) (lines [][
 
 // stripID checks that line starts with the _id of the rest and returns the
 // record as the API sent it (a compact object: the local AvePoint's are).
-func stripID(t *testing.T, line []byte) []byte {
+func stripID(t testing.TB, line []byte) []byte {
 	t.Helper()
 	const head = len(`{"_id":"`) + 64 + len(`",`)
 	if len(line) < head+1 || !bytes.HasPrefix(line, []byte(`{"_id":"`)) {
@@ -239,7 +244,8 @@ func (r *rig) checkWindows(start, end time.Time) {
 	}
 }
 
-// keys lists the bucket's objects.
+// keys lists the bucket's objects but the manifests and the quarantine,
+// which the tests of those check on their own.
 func (r *rig) keys() []string {
 	r.t.Helper()
 	out, err := r.aws.s3.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(r.cfg.Bucket)})
@@ -248,7 +254,9 @@ func (r *rig) keys() []string {
 	}
 	var keys []string
 	for _, o := range out.Contents {
-		keys = append(keys, aws.ToString(o.Key))
+		if k := aws.ToString(o.Key); !strings.HasPrefix(k, r.cfg.Prefix+"_manifests/") && !strings.HasPrefix(k, r.cfg.Prefix+"_quarantine/") {
+			keys = append(keys, k)
+		}
 	}
 	uploads, err := r.aws.s3.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String(r.cfg.Bucket)})
 	if err != nil {
@@ -287,7 +295,7 @@ func (r *rig) setCheckpoint(next time.Time) {
 }
 
 // bucketName is a valid bucket name unique to the test.
-func bucketName(t *testing.T) string {
+func bucketName(t testing.TB) string {
 	name := strings.ToLower(t.Name())
 	name = strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {

@@ -10,6 +10,9 @@ import (
 const (
 	MetricNamespace = "TokenRelay"
 	MetricLag       = "CheckpointLagSeconds"
+	// MetricPoison counts a window's records stored with "_id_basis": "raw"
+	// and page items quarantined; its line names the window.
+	MetricPoison = "PoisonRecords"
 )
 
 // writeLag writes CheckpointLagSeconds (now − checkpoint) as one line of the
@@ -24,6 +27,18 @@ const (
 // a stalled checkpoint, fires. The application log level must stay INFO or
 // lower.
 func writeLag(w io.Writer, function string, now, checkpoint time.Time) error {
+	return writeMetric(w, function, now, MetricLag, "Seconds", max(0, now.Sub(checkpoint).Seconds()), nil)
+}
+
+// writePoison writes PoisonRecords for window w the same way, with the
+// window as a property of the line (not a dimension, which would make a
+// metric per window).
+func writePoison(w io.Writer, function string, now time.Time, win string, n int) error {
+	return writeMetric(w, function, now, MetricPoison, "Count", float64(n), map[string]any{"Window": win})
+}
+
+// writeMetric writes one embedded-metric-format line of name.
+func writeMetric(w io.Writer, function string, now time.Time, name, unit string, value float64, props map[string]any) error {
 	type metric struct {
 		Name string `json:"Name"`
 		Unit string `json:"Unit"`
@@ -35,9 +50,15 @@ func writeLag(w io.Writer, function string, now, checkpoint time.Time) error {
 	}
 	line := map[string]any{
 		"level":     "INFO",
-		"message":   "metric " + MetricLag,
+		"message":   "metric " + name,
 		"timestamp": now.UTC().Format(time.RFC3339Nano),
-		MetricLag:   max(0, now.Sub(checkpoint).Seconds()),
+		name:        value,
+	}
+	if name != MetricLag {
+		line["level"] = "WARN"
+	}
+	for k, v := range props {
+		line[k] = v
 	}
 	dims := [][]string{}
 	if function != "" {
@@ -46,7 +67,7 @@ func writeLag(w io.Writer, function string, now, checkpoint time.Time) error {
 	}
 	line["_aws"] = map[string]any{
 		"Timestamp":         now.UnixMilli(),
-		"CloudWatchMetrics": []directive{{Namespace: MetricNamespace, Dimensions: dims, Metrics: []metric{{MetricLag, "Seconds"}}}},
+		"CloudWatchMetrics": []directive{{Namespace: MetricNamespace, Dimensions: dims, Metrics: []metric{{name, unit}}}},
 	}
 	b, err := json.Marshal(line)
 	if err != nil {

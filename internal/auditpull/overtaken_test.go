@@ -27,7 +27,7 @@ func TestOvertakenRunStopsWithoutError(t *testing.T) {
 		_, _ = w.Write([]byte(`{"nextLink":null,"data":[]}`))
 	}))
 	t.Cleanup(api.Close)
-	r = newRig(t, env, localavepoint.Config{}, map[string]string{"AUDIT_API_URL": api.URL})
+	r = newRig(t, env, localavepoint.Config{}, map[string]string{"AUDIT_API_URL": api.URL, "AUDIT_CONCURRENCY": "1"})
 	r.setCheckpoint(day0)
 	r.now = day0.Add(4*time.Hour + 5*time.Minute)
 	res, err := r.invoke(context.Background(), scheduledEvent)

@@ -137,7 +137,7 @@ func TestDueWindowsBeforeRescan(t *testing.T) {
 	t.Parallel()
 	env := startAWS(t)
 	r := newRig(t, env, localavepoint.Config{Seed: 5, RecordsPerHour: 10, PageSize: 20},
-		map[string]string{"RESCAN": "12h"})
+		map[string]string{"RESCAN": "12h", "AUDIT_CONCURRENCY": "1"}) // the timing assumes one window at a time
 	r.puller.MinMargin, r.puller.Cleanup = time.Millisecond, 100*time.Millisecond
 	r.setCheckpoint(day0.Add(12 * time.Hour))
 	// A page takes 200 ms: the run has time for the due window, not for all 12 rescan ones.
@@ -221,7 +221,7 @@ func TestExpiredTokenFailsBeforeAnyCall(t *testing.T) {
 func TestRotatedTokenIsPickedUpAfter401(t *testing.T) {
 	t.Parallel()
 	env := startAWS(t)
-	r := newRig(t, env, localavepoint.Config{Seed: 2, RecordsPerHour: 30, PageSize: 10}, nil)
+	r := newRig(t, env, localavepoint.Config{Seed: 2, RecordsPerHour: 30, PageSize: 10}, map[string]string{"AUDIT_CONCURRENCY": "1"}) // one 401 per query: windows in turn
 	ctx := context.Background()
 	old := r.api.IssueToken(localavepoint.AuditScope, time.Hour)
 	r.putToken(old, time.Now().Add(time.Hour))

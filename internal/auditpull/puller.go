@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/tokenrelay/tokenrelay/internal/archive"
 	"github.com/tokenrelay/tokenrelay/internal/auditapi"
 	"github.com/tokenrelay/tokenrelay/internal/checkpoint"
-	"github.com/tokenrelay/tokenrelay/internal/retry"
+	"github.com/tokenrelay/tokenrelay/internal/manifest"
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
 
@@ -36,11 +39,16 @@ type Puller struct {
 	API PagesAPI
 	// Archive stores each window's object.
 	Archive *archive.Archive
-	// S3 holds the checkpoint object, in Config.Bucket.
-	S3 checkpoint.S3API
-	// Log receives one record per window; nil discards.
-	Log *slog.Logger
-	// Metrics receives the CheckpointLagSeconds line of scheduled runs
+	// Checkpoints loads and advances the checkpoint (a checkpoint.Store at
+	// Config.CheckpointKey in Lambda). Each run loads it before it advances
+	// it.
+	Checkpoints CheckpointStore
+	// S3 holds the manifests, in Config.Bucket.
+	S3 manifest.S3API
+	// Logger receives one record per window; nil discards.
+	Logger *slog.Logger
+	// Metrics receives the CheckpointLagSeconds line of scheduled runs and
+	// the PoisonRecords line of each window holding poison records
 	// (os.Stdout in Lambda); nil discards.
 	Metrics io.Writer
 	// Now is the clock windows are due by; nil means time.Now.
@@ -51,6 +59,15 @@ type Puller struct {
 	// Cleanup is the time kept back before the deadline to abort a window
 	// and return; 0 means DefaultCleanup.
 	Cleanup time.Duration
+
+	metricsMu sync.Mutex // one metric line at a time from the windows in flight
+}
+
+// CheckpointStore is the checkpoint as a run uses it; *checkpoint.Store
+// satisfies it. A run calls it from one goroutine at a time.
+type CheckpointStore interface {
+	Load(ctx context.Context) (cp checkpoint.Checkpoint, found bool, err error)
+	Advance(ctx context.Context, next time.Time) error
 }
 
 // errOutOfTime ends the work of a run whose deadline is near.
@@ -64,17 +81,24 @@ var errOvertaken = errors.New("auditpull: another run is ahead of this one")
 
 // Run performs one invocation.
 func (p *Puller) Run(ctx context.Context, ev Event) (Result, error) {
-	if ev.Backfill != nil {
-		return p.backfill(ctx, *ev.Backfill)
+	rn := run{}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		rn.requestID = lc.AwsRequestID
 	}
-	return p.scheduled(ctx)
+	switch {
+	case ev.Verify != nil:
+		return p.verifyRun(ctx, *ev.Verify, rn)
+	case ev.Backfill != nil:
+		return p.backfill(ctx, *ev.Backfill, rn)
+	}
+	return p.scheduled(ctx, rn)
 }
 
 // scheduled pulls the due windows, advancing the checkpoint after each, then
 // the rescan ones with the time left, so that a long RESCAN never holds the
 // checkpoint back.
-func (p *Puller) scheduled(ctx context.Context) (Result, error) {
-	store := p.store()
+func (p *Puller) scheduled(ctx context.Context, rn run) (Result, error) {
+	store := p.Checkpoints
 	cp, found, err := store.Load(ctx)
 	if err != nil {
 		return emptyResult(), fmt.Errorf("auditpull: %w", err)
@@ -115,7 +139,7 @@ func (p *Puller) scheduled(ctx context.Context) (Result, error) {
 		next = from
 		res.Checkpoint = stamp(from)
 	}
-	err = p.pull(ctx, append(due, rescan...), &res, func(ctx context.Context, w window.Window) error {
+	pulled, err := p.pull(ctx, append(due, rescan...), &res, rn, func(ctx context.Context, w window.Window) error {
 		if w.End.After(next) {
 			var ahead *checkpoint.AheadError
 			if err := store.Advance(ctx, w.End); errors.As(err, &ahead) {
@@ -134,116 +158,57 @@ func (p *Puller) scheduled(ctx context.Context) (Result, error) {
 		p.log().WarnContext(ctx, "more windows are due than a run plans; the next run goes on", "windows", window.MaxDue)
 		res.Complete = false
 	}
+	if err == nil && len(pulled) > 0 {
+		res.Verify = p.verifyAfter(ctx, pulled)
+	}
 	return res, err
 }
 
 // backfill pulls the windows covering r; the checkpoint does not move.
-func (p *Puller) backfill(ctx context.Context, r Range) (Result, error) {
+// Cut short, its result names where to continue.
+func (p *Puller) backfill(ctx context.Context, r Range, rn run) (Result, error) {
 	ws, err := window.Cover(r.Start, r.End, p.Config.Window, p.Config.MaxBackfill)
 	if err != nil {
 		return emptyResult(), fmt.Errorf("auditpull: backfill: %w", err)
 	}
 	res := emptyResult()
-	if cp, found, err := p.store().Load(ctx); err != nil {
+	if cp, found, err := p.Checkpoints.Load(ctx); err != nil {
 		p.log().WarnContext(ctx, "backfill: cannot read the checkpoint; it is left alone", "error", err.Error())
 	} else if found {
 		res.Checkpoint = stamp(cp.NextStartTime)
 	}
 	p.log().InfoContext(ctx, "backfill", "start", stamp(r.Start), "end", stamp(r.End), "windows", len(ws))
-	return res, p.pull(ctx, ws, &res, nil)
-}
-
-// pull pulls ws in order, calling stored after each (on a context that
-// survives the cleanup time), until all are done, one fails, or the
-// deadline is near.
-func (p *Puller) pull(ctx context.Context, ws []window.Window, res *Result, stored func(context.Context, window.Window) error) error {
-	work := ctx
-	deadline, hasDeadline := ctx.Deadline()
-	var cleanup, minMargin time.Duration
-	if hasDeadline {
-		// A short invocation scales both down, so that any function timeout makes progress.
-		budget := time.Until(deadline)
-		cleanup, minMargin = min(p.cleanup(), budget/10), min(p.minMargin(), budget/4)
-		var cancel context.CancelFunc
-		work, cancel = context.WithDeadlineCause(ctx, deadline.Add(-cleanup), errOutOfTime)
-		defer cancel()
+	next := 0
+	_, err = p.pull(ctx, ws, &res, rn, func(context.Context, window.Window) error {
+		next++
+		return nil
+	})
+	if !res.Complete && next < len(ws) {
+		res.NextStartTime = stamp(ws[next].Start)
 	}
-	var slowest time.Duration
-	sc := &scratch{seen: idSet{}}
-	for i, w := range ws {
-		if hasDeadline {
-			margin := max(minMargin, slowest)
-			if left := time.Until(deadline) - cleanup; left < margin {
-				p.log().WarnContext(ctx, "stopping before the deadline", "windows_left", len(ws)-i,
-					"time_left", left.String(), "margin", margin.String())
-				return nil
-			}
-		}
-		began := time.Now()
-		out, err := p.window(work, w, sc)
-		if err != nil {
-			if outOfTime(work, err) && ctx.Err() == nil {
-				p.log().WarnContext(ctx, "window cut short by the deadline; nothing stored for it", "window", w.String(),
-					"error", err.Error())
-				return nil
-			}
-			return err
-		}
-		took := time.Since(began)
-		slowest = max(slowest, took)
-		res.Windows++
-		res.Records += out.records
-		if out.key != "" {
-			res.Objects = append(res.Objects, out.key)
-		}
-		if stored != nil {
-			if err := stored(ctx, w); errors.Is(err, errOvertaken) {
-				p.log().WarnContext(ctx, "another run is ahead; stopping", "window", w.String(), "error", err.Error())
-				return nil
-			} else if err != nil {
-				return fmt.Errorf("auditpull: window %s: stored, but the checkpoint: %w", w, err)
-			}
-		}
-		p.log().InfoContext(ctx, "window pulled", "window", w.String(), "key", out.key, "records", out.records,
-			"duplicates", out.duplicates, "pages", out.pages, "duration_ms", took.Milliseconds(), "checkpoint", res.Checkpoint)
-	}
-	res.Complete = true
-	return nil
-}
-
-// outOfTime reports whether err ended a window because the run's time is
-// short: the work context reached its deadline, or a retry gave up because
-// its next wait would pass that deadline (not an earlier one of its own).
-func outOfTime(work context.Context, err error) bool {
-	if errors.Is(context.Cause(work), errOutOfTime) {
-		return true
-	}
-	var de *retry.DeadlineError
-	if !errors.As(err, &de) {
-		return false
-	}
-	deadline, ok := work.Deadline()
-	return ok && !de.Deadline.Before(deadline)
+	return res, err
 }
 
 func (p *Puller) publishLag(ctx context.Context, next time.Time) {
 	if p.Metrics == nil {
 		return
 	}
+	p.metricsMu.Lock()
+	defer p.metricsMu.Unlock()
 	if err := writeLag(p.Metrics, p.Config.FunctionName, p.now(), next); err != nil {
 		p.log().WarnContext(ctx, "cannot write the CheckpointLagSeconds metric", "error", err.Error())
 	}
 }
 
-func (p *Puller) store() *checkpoint.Store {
-	return &checkpoint.Store{S3: p.S3, Bucket: p.Config.Bucket, Key: p.Config.CheckpointKey(), Now: p.Now}
+func (p *Puller) manifests() *manifest.Store {
+	return &manifest.Store{S3: p.S3, Bucket: p.Config.Bucket, Prefix: p.Config.Prefix}
 }
 
 func (p *Puller) log() *slog.Logger {
-	if p.Log == nil {
+	if p.Logger == nil {
 		return slog.New(slog.DiscardHandler)
 	}
-	return p.Log
+	return p.Logger
 }
 
 func (p *Puller) now() time.Time {
@@ -275,4 +240,17 @@ func stamp(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// publishPoison writes PoisonRecords for w; the Metrics writer is shared by
+// the windows in flight.
+func (p *Puller) publishPoison(ctx context.Context, w window.Window, n int) {
+	if p.Metrics == nil {
+		return
+	}
+	p.metricsMu.Lock()
+	defer p.metricsMu.Unlock()
+	if err := writePoison(p.Metrics, p.Config.FunctionName, p.now(), w.String(), n); err != nil {
+		p.log().WarnContext(ctx, "cannot write the PoisonRecords metric", "error", err.Error())
+	}
 }

@@ -2,12 +2,16 @@ package auditpull
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/tokenrelay/tokenrelay/internal/archive"
 	"github.com/tokenrelay/tokenrelay/internal/auditapi"
 	"github.com/tokenrelay/tokenrelay/internal/canonjson"
+	"github.com/tokenrelay/tokenrelay/internal/manifest"
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
 
@@ -15,27 +19,52 @@ import (
 type outcome struct {
 	key                        string // "" when the window had no records
 	records, duplicates, pages int
+	raw, quarantined           int // poison records stored by their raw bytes; non-objects quarantined
+	delta                      int // records gained (or lost) against the previous manifest
 }
 
-// scratch is the memory a run reuses from window to window.
+// scratch is the memory a window in flight reuses from window to window.
 type scratch struct {
 	seen idSet
 	line []byte
 }
 
-// window pulls w into its object: every record once, with its _id. On any
-// error the object is aborted, so nothing is stored under its key.
-func (p *Puller) window(ctx context.Context, w window.Window, sc *scratch) (outcome, error) {
+// run is what a window's manifest says of the invocation that pulled it.
+type run struct {
+	requestID string
+}
+
+// window pulls w into its object: every record once, with its _id; then
+// writes its manifest. On any error the object is aborted, so nothing is
+// stored under its key, and no manifest is written.
+func (p *Puller) window(ctx context.Context, w window.Window, sc *scratch, rn run) (outcome, error) {
 	var out outcome
 	clear(sc.seen)
 	obj := p.Archive.Create(ctx, w.Key(p.Config.Prefix))
+	var quarantine *archive.Object // created for the first item that is not an object
 	q := auditapi.Query{Start: w.Start, End: w.End, ProductTypes: p.Config.ProductTypes, GeoLocations: p.Config.GeoLocations}
 	err := p.API.Pages(ctx, q, func(records []json.RawMessage) error {
 		out.pages++
 		for i, rec := range records {
+			if !isObject(rec) {
+				if quarantine == nil {
+					quarantine = p.Archive.Create(ctx, w.QuarantineKey(p.Config.Prefix))
+				}
+				sc.line = quarantineLine(sc.line[:0], w.String(), out.pages, i, rec)
+				if err := quarantine.WriteLine(sc.line); err != nil {
+					return err
+				}
+				out.quarantined++
+				p.log().WarnContext(ctx, "page item is not a record object; quarantined", "window", w.String(),
+					"page", out.pages, "index", i, "key", w.QuarantineKey(p.Config.Prefix))
+				continue
+			}
 			line, id, err := canonjson.WithID(sc.line[:0], rec)
 			if err != nil {
-				return fmt.Errorf("record %d of page %d: %w", i, out.pages, err)
+				line, id = rawLine(sc.line[:0], rec)
+				out.raw++
+				p.log().WarnContext(ctx, "record has no canonical form; stored as returned with _id_basis raw",
+					"window", w.String(), "page", out.pages, "index", i, "reason", err.Error())
 			}
 			sc.line = line
 			if !sc.seen.add(id) {
@@ -48,15 +77,70 @@ func (p *Puller) window(ctx context.Context, w window.Window, sc *scratch) (outc
 		}
 		return nil
 	})
+	var qs archive.Stored
+	if err == nil && quarantine != nil {
+		if _, err = quarantine.Commit(); err == nil {
+			qs = quarantine.Stored()
+		}
+	}
 	if err == nil {
 		out.records = obj.Lines()
 		out.key, err = obj.Commit()
 	}
+	if err == nil {
+		out.delta, err = p.writeManifest(ctx, w, q, out, obj.Stored(), qs, rn)
+	}
 	if err != nil {
 		obj.Abort(err)
+		if quarantine != nil {
+			quarantine.Abort(err)
+		}
 		return outcome{}, fmt.Errorf("auditpull: window %s: %w", w, p.explain(err))
 	}
+	if out.raw+out.quarantined > 0 {
+		p.publishPoison(ctx, w, out.raw+out.quarantined)
+	}
 	return out, nil
+}
+
+// writeManifest writes w's manifest (README: "S3 layout"), after its
+// objects and before the checkpoint moves, with the change in records
+// against the manifest it replaces.
+func (p *Puller) writeManifest(ctx context.Context, w window.Window, q auditapi.Query, out outcome,
+	obj, quarantine archive.Stored, rn run) (int, error) {
+	store := p.manifests()
+	prev, found, err := store.Get(ctx, w)
+	if err != nil {
+		return 0, err
+	}
+	m := manifest.Manifest{
+		WindowStart: w.Start.UTC(), WindowEnd: w.End.UTC(),
+		Query: manifest.Query{StartTime: stamp(q.Start), EndTime: stamp(q.End),
+			ProductTypes: orEmpty(q.ProductTypes), GeoLocations: orEmpty(q.GeoLocations)},
+		Pages: out.pages, Records: out.records, Duplicates: out.duplicates,
+		RawIDRecords: out.raw, Quarantined: out.quarantined,
+		Object: describe(obj), Quarantine: describe(quarantine),
+		RequestID: rn.requestID, PulledAt: p.now().Truncate(time.Second),
+	}
+	if found {
+		m.PreviousRecords = &prev.Records
+		m.RecordsDelta = out.records - prev.Records
+	}
+	return m.RecordsDelta, store.Put(ctx, m)
+}
+
+func describe(st archive.Stored) manifest.Object {
+	if st.Key == "" {
+		return manifest.Object{}
+	}
+	return manifest.Object{Key: st.Key, Size: st.Size, SHA256: hex.EncodeToString(st.SHA256[:]), VersionID: st.VersionID}
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // explain adds what an operator needs to know to the errors that name no

@@ -131,10 +131,23 @@ func (w Window) next() Window {
 // Key returns the S3 key of the window's object:
 // {prefix}year=YYYY/month=MM/day=DD/{start}_{end}.jsonl.gz, with the date
 // parts from Start and the bounds as 20061102T150405Z.
-func (w Window) Key(prefix string) string {
+func (w Window) Key(prefix string) string { return w.key(prefix, ".jsonl.gz") }
+
+// ManifestKey returns the S3 key of the window's manifest (README: "S3
+// layout"): {prefix}_manifests/year=YYYY/month=MM/day=DD/{start}_{end}.json.
+func (w Window) ManifestKey(prefix string) string { return w.key(prefix+"_manifests/", ".json") }
+
+// QuarantineKey returns the S3 key of the object holding the window's page
+// items that are not records (README: "S3 layout"):
+// {prefix}_quarantine/year=YYYY/month=MM/day=DD/{start}_{end}.jsonl.gz.
+func (w Window) QuarantineKey(prefix string) string {
+	return w.key(prefix+"_quarantine/", ".jsonl.gz")
+}
+
+func (w Window) key(prefix, ext string) string {
 	s, e := w.Start.UTC(), w.End.UTC()
-	return fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/%s_%s.jsonl.gz",
-		prefix, s.Year(), int(s.Month()), s.Day(), s.Format(stamp), e.Format(stamp))
+	return fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/%s_%s%s",
+		prefix, s.Year(), int(s.Month()), s.Day(), s.Format(stamp), e.Format(stamp), ext)
 }
 
 // String returns the window as "start/end" in RFC 3339 (ISO 8601 interval).

@@ -272,3 +272,13 @@ func TestKey(t *testing.T) {
 		t.Errorf("String() = %q; want %q", got, want)
 	}
 }
+
+func TestManifestAndQuarantineKeys(t *testing.T) {
+	w := Window{utc("2024-10-10T08:00:00Z"), utc("2024-10-10T09:00:00Z")}
+	if got, want := w.ManifestKey("avepoint/audit/"), "avepoint/audit/_manifests/year=2024/month=10/day=10/20241010T080000Z_20241010T090000Z.json"; got != want {
+		t.Errorf("ManifestKey = %q; want %q", got, want)
+	}
+	if got, want := w.QuarantineKey("p/"), "p/_quarantine/year=2024/month=10/day=10/20241010T080000Z_20241010T090000Z.jsonl.gz"; got != want {
+		t.Errorf("QuarantineKey = %q; want %q", got, want)
+	}
+}

@@ -13,7 +13,10 @@
 -- zero-padded) to scan only the days you need.
 --
 -- Columns: every field of AvePoint's UserActivityAuditLogItemModel plus _id, the
--- hex SHA-256 fingerprint of the record's canonical JSON. Fields whose value may be an
+-- hex SHA-256 fingerprint of the record's canonical JSON, and _id_basis, 'raw' on the rare
+-- record whose canonical form could not be computed (its _id is then the SHA-256 of the
+-- bytes the API returned; README: "S3 layout"), null otherwise. The manifests and the
+-- quarantine (PREFIX_manifests/, PREFIX_quarantine/) sit outside the projected partitions. Fields whose value may be an
 -- object or an array (actionParameters, previousValue, currentValue, additionalDetails)
 -- are declared string: the OpenX SerDe returns their JSON text, to be read with
 -- json_extract / json_extract_scalar. Hive column names are case-insensitive; the SerDe
@@ -21,6 +24,7 @@
 
 CREATE EXTERNAL TABLE IF NOT EXISTS avepoint_audit (
   `_id`                string,
+  `_id_basis`          string,
   `actionName`         string,
   `actionUser`         string,
   `actionParameters`   string,

@@ -18,6 +18,13 @@ import (
 
 // auditFaults breaks the audit API in every way issue 5 lists, under the audit pull
 // (internal/auditpull over internal/auditapi), and checks what lands in S3 and the checkpoint.
+// oneAtATime pulls one window at a time (AUDIT_CONCURRENCY=1): these faults count the requests
+// and time of each window as if alone; TestConcurrency covers windows in flight.
+func oneAtATime(p *auditpull.Puller) *auditpull.Puller {
+	p.Config.Concurrency = 1
+	return p
+}
+
 func auditFaults(t *testing.T, e *awsEnv) {
 	// Two windows of 30 records in pages of 10: three pages a window.
 	lcfg := localavepoint.Config{RecordsPerHour: 30, PageSize: 10}
@@ -29,7 +36,7 @@ func auditFaults(t *testing.T, e *awsEnv) {
 			w := newWitness(t)
 			r := newPullRig(t, e, lcfg, 2)
 			r.ap.SetFaults(f)
-			res, _, err := r.run(t, w, r.puller(t, w, nil), deadline)
+			res, _, err := r.run(t, w, oneAtATime(r.puller(t, w, nil)), deadline)
 			if err != nil || !res.Complete || res.Windows != 2 {
 				t.Fatalf("got %+v, %v; want a complete run of 2 windows", res, err)
 			}
@@ -74,7 +81,7 @@ func auditFaults(t *testing.T, e *awsEnv) {
 			e.fresh()
 			r := newPullRig(t, e, lcfg, 2)
 			r.ap.SetFaults(f)
-			fails(t, r, r.puller(t, newWitness(t), r.api(t, timeout)), want...)
+			fails(t, r, oneAtATime(r.puller(t, newWitness(t), r.api(t, timeout))), want...)
 			if check != nil {
 				check(t, r)
 			}
@@ -101,7 +108,7 @@ func auditFaults(t *testing.T, e *awsEnv) {
 		w := newWitness(t)
 		r := newPullRig(t, e, lcfg, 2)
 		r.ap.SetFaults(localavepoint.Faults{ThrottleEvery: 1, RetryAfter: 10 * time.Minute})
-		res, took, err := r.run(t, w, r.puller(t, w, r.api(t, 5*time.Second)), deadline)
+		res, took, err := r.run(t, w, oneAtATime(r.puller(t, w, r.api(t, 5*time.Second))), deadline)
 		if err != nil || res.Complete || res.Windows != 0 || len(res.Objects) != 0 {
 			t.Fatalf("got %+v, %v; want an incomplete run of no window, without error", res, err)
 		}
@@ -141,7 +148,7 @@ func auditFaults(t *testing.T, e *awsEnv) {
 		defer elsewhere.Close()
 		r := newPullRig(t, e, lcfg, 2)
 		r.ap.SetFaults(localavepoint.Faults{ForeignNextLink: elsewhere.URL})
-		fails(t, r, r.puller(t, newWitness(t), nil), "nextLink", "the token is not sent there")
+		fails(t, r, oneAtATime(r.puller(t, newWitness(t), nil)), "nextLink", "the token is not sent there")
 		if n := foreign.Load(); n != 0 {
 			t.Errorf("the foreign host got %d requests; want none (the token is never sent there)", n)
 		}
@@ -151,9 +158,9 @@ func auditFaults(t *testing.T, e *awsEnv) {
 		w := newWitness(t)
 		r := newPullRig(t, e, lcfg, 2)
 		r.ap.SetFaults(localavepoint.Faults{ExpireTokenAfterCalls: 2})
-		p := r.puller(t, w, rotating{api: r.api(t, 5*time.Second), rotate: func() {
+		p := oneAtATime(r.puller(t, w, rotating{api: r.api(t, 5*time.Second), rotate: func() {
 			r.storeToken(t, r.ap.IssueToken(localavepoint.AuditScope, 0))
-		}})
+		}}))
 		res, _, err := r.run(t, w, p, deadline)
 		if err != nil || !res.Complete {
 			t.Fatalf("got %+v, %v; want a complete run", res, err)
@@ -168,14 +175,14 @@ func auditFaults(t *testing.T, e *awsEnv) {
 		r := newPullRig(t, e, lcfg, 2)
 		r.ap.SetFaults(localavepoint.Faults{ExpireTokenAfterCalls: 2})
 		// The first window's first two pages are fetched, then 401, re-read, 401: the window fails.
-		fails(t, r, r.puller(t, newWitness(t), nil), "401", r.param)
+		fails(t, r, oneAtATime(r.puller(t, newWitness(t), nil)), "401", r.param)
 	})
 	t.Run("slow API past the deadline stops early, then the next run completes", func(t *testing.T) {
 		e.fresh()
 		w := newWitness(t)
 		r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 30, PageSize: 10}, 4)
 		r.ap.SetFaults(localavepoint.Faults{PageDelay: 150 * time.Millisecond})
-		p := r.puller(t, w, nil)
+		p := oneAtATime(r.puller(t, w, nil))
 		p.MinMargin, p.Cleanup = 100*time.Millisecond, 100*time.Millisecond
 		res, took, err := r.run(t, w, p, 1500*time.Millisecond)
 		if err != nil || res.Complete {
@@ -190,7 +197,7 @@ func auditFaults(t *testing.T, e *awsEnv) {
 		}
 		r.assertComplete(t, cp) // every window before the checkpoint is stored
 		r.ap.SetFaults(localavepoint.Faults{})
-		res, _, err = r.run(t, w, r.puller(t, w, nil), deadline)
+		res, _, err = r.run(t, w, oneAtATime(r.puller(t, w, nil)), deadline)
 		if err != nil || !res.Complete {
 			t.Fatalf("second run: got %+v, %v; want complete", res, err)
 		}

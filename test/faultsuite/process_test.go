@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,22 +31,37 @@ const scheduledEvent = `{"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2ea
 // killed in the middle of a run, and two at once on one bucket and prefix.
 func processFaults(t *testing.T, e *awsEnv) {
 	bootstrap := testenv.GoBuild(t, "./functions/auditpull", t.TempDir())
-	t.Run("killed mid-run and run again", func(t *testing.T) { killedMidRun(t, e, bootstrap) })
-	t.Run("two pulls at once", func(t *testing.T) { twoAtOnce(t, e, bootstrap) })
+	t.Run("killed mid-run and run again", func(t *testing.T) { killedMidRun(t, e, bootstrap, oneWindow) })
+	t.Run("killed with 8 windows in flight and run again", func(t *testing.T) { killedMidRun(t, e, bootstrap, eightWindows) })
+	t.Run("two pulls at once", func(t *testing.T) { twoAtOnce(t, e, bootstrap, oneWindow) })
+	t.Run("two pulls at once, 8 windows in flight each", func(t *testing.T) { twoAtOnce(t, e, bootstrap, eightWindows) })
 	t.Run("two pulls at once in one process, checkpoint answers lost", func(t *testing.T) { twoInProcess(t, e) })
 	t.Run("refresher bootstrap on every token endpoint failure", func(t *testing.T) { refresherBootstrap(t, e) })
 }
 
-// startFunction starts the bootstrap for the rig under the emulator, its output going to w.
-func startFunction(t *testing.T, r *pullRig, bootstrap string, w *witness) *rie.Emulator {
+// inFlight is how many windows a process fault runs at once (AUDIT_CONCURRENCY, README: "Audit
+// pull", "Backlogs"), with a backlog and a page delay long enough to catch a run in the middle.
+type inFlight struct {
+	concurrency, windows int
+	pageDelay            time.Duration
+}
+
+var (
+	oneWindow    = inFlight{concurrency: 1, windows: 30, pageDelay: 10 * time.Millisecond}
+	eightWindows = inFlight{concurrency: 8, windows: 48, pageDelay: 30 * time.Millisecond}
+)
+
+// startFunction starts the bootstrap for the rig under the emulator at 256 MB (which holds 8
+// windows in flight), its output going to w.
+func startFunction(t *testing.T, r *pullRig, bootstrap string, w *witness, f inFlight) *rie.Emulator {
 	t.Helper()
 	env := testenv.AWSEnv(r.aws.proxy.URL())
 	for k, v := range r.env() {
 		env = append(env, k+"="+v)
 	}
 	return rie.StartTest(t, rie.Config{
-		Bootstrap: bootstrap, Env: append(env, "AWS_LAMBDA_LOG_LEVEL=DEBUG"), FunctionName: "auditpull",
-		Timeout: 2 * time.Minute, MemoryMB: 256, Output: w,
+		Bootstrap: bootstrap, FunctionName: "auditpull", Timeout: 2 * time.Minute, MemoryMB: 256, Output: w,
+		Env: append(env, "AWS_LAMBDA_LOG_LEVEL=DEBUG", "AUDIT_CONCURRENCY="+strconv.Itoa(f.concurrency)),
 	})
 }
 
@@ -162,12 +178,12 @@ func ranTo(t *testing.T, checkpoint string) time.Time {
 // killedMidRun kills the bootstrap (SIGKILL) while a scheduled run is a third of the way through
 // 30 windows, and runs it again: every record lands, none is repeated within a window, and the
 // checkpoint was never ahead of the data.
-func killedMidRun(t *testing.T, e *awsEnv, bootstrap string) {
+func killedMidRun(t *testing.T, e *awsEnv, bootstrap string, f inFlight) {
 	e.fresh()
 	w := newWitness(t)
-	r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 40, PageSize: 10}, 30)
-	r.ap.SetFaults(localavepoint.Faults{PageDelay: 10 * time.Millisecond})
-	rt := startFunction(t, r, bootstrap, w)
+	r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 40, PageSize: 10}, f.windows)
+	r.ap.SetFaults(localavepoint.Faults{PageDelay: f.pageDelay})
+	rt := startFunction(t, r, bootstrap, w, f)
 
 	killAt := r.start.Add(10 * time.Hour)
 	var once sync.Once
@@ -189,7 +205,13 @@ func killedMidRun(t *testing.T, e *awsEnv, bootstrap string) {
 	}
 	<-killed
 	atKill, _ := r.checkpoint(t)
-	t.Logf("killed with the checkpoint at %v, %v into the run", atKill, atKill.Sub(r.start))
+	ahead := 0
+	for ws := atKill; ws.Before(r.end); ws = ws.Add(time.Hour) {
+		if r.object(t, window.Window{Start: ws, End: ws.Add(time.Hour)}) != nil {
+			ahead++
+		}
+	}
+	t.Logf("killed with the checkpoint at %v, %v into the run; %d windows stored past it", atKill, atKill.Sub(r.start), ahead)
 
 	res := rt.InvokeTest(t, scheduledEvent)
 	if res.PID == 0 || res.PID == first.PID {
@@ -213,16 +235,19 @@ func killedMidRun(t *testing.T, e *awsEnv, bootstrap string) {
 	if want := r.ap.Count(r.start, end); total != want {
 		t.Errorf("got %d records stored; want %d", total, want)
 	}
+	if out.Verify == nil || !out.Verify.Complete {
+		t.Errorf("second run's verify = %+v; want every window it pulled verified", out.Verify)
+	}
 }
 
 // twoAtOnce starts two bootstraps on the same bucket and prefix at the same time: the
 // checkpoint never moves backwards, and every record lands once per window.
-func twoAtOnce(t *testing.T, e *awsEnv, bootstrap string) {
+func twoAtOnce(t *testing.T, e *awsEnv, bootstrap string, f inFlight) {
 	e.fresh()
 	w := newWitness(t)
-	r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 40, PageSize: 10}, 20)
-	r.ap.SetFaults(localavepoint.Faults{PageDelay: 5 * time.Millisecond})
-	rts := []*rie.Emulator{startFunction(t, r, bootstrap, w), startFunction(t, r, bootstrap, w)}
+	r := newPullRig(t, e, localavepoint.Config{RecordsPerHour: 40, PageSize: 10}, f.windows*2/3)
+	r.ap.SetFaults(localavepoint.Faults{PageDelay: f.pageDelay / 2})
+	rts := []*rie.Emulator{startFunction(t, r, bootstrap, w, f), startFunction(t, r, bootstrap, w, f)}
 	o := observe(t, r, nil)
 	results := make([]rie.Result, len(rts))
 	errs := make([]error, len(rts))

@@ -119,14 +119,17 @@ func (r *pullRig) puller(t testing.TB, w *witness, api auditpull.PagesAPI) *audi
 	if api == nil {
 		api = r.api(t, 10*time.Second) // the function's timeout is 1m
 	}
+	cfg := r.config(t)
+	now := func() time.Time { return r.end.Add(10 * time.Minute) }
 	return &auditpull.Puller{
-		Config:  r.config(t),
-		API:     api,
-		Archive: &archive.Archive{Bucket: r.bucket, Uploader: archive.NewUploader(r.aws.s3)},
-		S3:      r.aws.s3,
-		Log:     w.logger(),
-		Metrics: w,
-		Now:     func() time.Time { return r.end.Add(10 * time.Minute) },
+		Config:      cfg,
+		API:         api,
+		Checkpoints: &checkpoint.Store{S3: r.aws.s3, Bucket: cfg.Bucket, Key: cfg.CheckpointKey(), Now: now},
+		Archive:     &archive.Archive{Bucket: r.bucket, Uploader: archive.NewUploader(r.aws.s3)},
+		S3:          r.aws.s3,
+		Logger:      w.logger(),
+		Metrics:     w,
+		Now:         now,
 		// The tests' deadlines are seconds, not the function's minutes.
 		MinMargin: 200 * time.Millisecond,
 		Cleanup:   200 * time.Millisecond,
