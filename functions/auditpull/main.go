@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"time"
 
@@ -27,9 +26,7 @@ func main() {
 	log := lambdacontext.NewLogger() // JSON lines with the template's LogFormat: JSON
 	cfg, err := auditpull.FromEnv(os.Getenv)
 	awsCfg, awsErr := config.LoadDefaultConfig(context.Background())
-	if err = errors.Join(err, awsErr); err != nil {
-		lambdainit.Fail(log, err)
-	}
+	lambdainit.Check(log, err, awsErr)
 	auditpull.SoftLimit(cfg, os.Getenv)
 	s3Client := s3.NewFromConfig(awsCfg)
 	// One gate for every window in flight: a 429 on any of them holds them all.

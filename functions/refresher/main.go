@@ -1,10 +1,8 @@
-// Command refresher is the Lambda function that keeps OAuth 2.0
-// client-credentials tokens fresh in SSM Parameter Store (internal/refresh).
+// Command refresher is the Lambda function that keeps OAuth 2.0 client-credentials tokens fresh in SSM (internal/refresh).
 package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"time"
 
@@ -30,9 +28,7 @@ func main() {
 	logger := lambdacontext.NewLogger() // JSON lines with the template's LogFormat: JSON
 	concurrency, err := refresh.ParseConcurrency(os.Getenv(refresh.EnvConcurrency))
 	cfg, cfgErr := config.LoadDefaultConfig(context.Background())
-	if err = errors.Join(err, cfgErr); err != nil {
-		lambdainit.Fail(logger, err)
-	}
+	lambdainit.Check(logger, err, cfgErr)
 	ssmClient := ssm.NewFromConfig(cfg)
 	httpClient := httpclient.New(15 * time.Second)
 	h := &refresh.Refresher{

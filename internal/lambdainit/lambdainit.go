@@ -8,6 +8,7 @@ package lambdainit
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,10 +16,15 @@ import (
 	"time"
 )
 
-// Fail logs err, reports it to the Runtime API as the init error (so that
-// the caller reads why, not just "Runtime.ExitError") and exits with status 1.
-// err must not hold a secret: it reaches the caller.
-func Fail(logger *slog.Logger, err error) {
+// Check returns when every one of errs is nil. Otherwise it logs them,
+// reports them to the Runtime API as the init error (so that the caller
+// reads why, not just "Runtime.ExitError") and exits with status 1. No err
+// may hold a secret: it reaches the caller.
+func Check(logger *slog.Logger, errs ...error) {
+	err := errors.Join(errs...)
+	if err == nil {
+		return
+	}
 	logger.Error("init failed", "error", err.Error())
 	if rerr := report(&http.Client{Timeout: 2 * time.Second}, os.Getenv("AWS_LAMBDA_RUNTIME_API"), err); rerr != nil {
 		logger.Error("init error not reported", "error", rerr.Error())

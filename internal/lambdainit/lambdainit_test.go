@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -34,5 +35,14 @@ func TestReport(t *testing.T) {
 	}
 	if err := report(srv.Client(), "", errors.New("x")); err == nil {
 		t.Error("got no error without AWS_LAMBDA_RUNTIME_API; want one")
+	}
+}
+
+// TestCheckWithoutErrors: a start without errors goes on, and logs nothing.
+func TestCheckWithoutErrors(t *testing.T) {
+	var logs strings.Builder
+	Check(slog.New(slog.NewJSONHandler(&logs, nil)), nil, nil)
+	if logs.Len() != 0 {
+		t.Errorf("Check(nil, nil) logged %q; want nothing", logs.String())
 	}
 }
