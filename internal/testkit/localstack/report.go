@@ -30,8 +30,10 @@ type Report struct {
 	// AuditStart is the audit pull's START_TIME; Audit its result.
 	AuditStart time.Time
 	Audit      AuditResult
-	// Keys are the keys under Prefix in the bucket, checkpoint excluded.
+	// Keys are the record objects' keys under Prefix in the bucket.
 	Keys []string
+	// Manifests are the keys of the windows' manifests (Prefix + "_manifests/").
+	Manifests []string
 	// Checkpoint is the stored checkpoint.
 	Checkpoint checkpoint.Checkpoint
 }
@@ -72,7 +74,10 @@ func (r *Report) collect(ctx context.Context, s *Stack) error {
 			return fmt.Errorf("list s3://%s/%s: %w", Bucket, Prefix, err)
 		}
 		for _, o := range page.Contents {
-			if k := aws.ToString(o.Key); k != CheckpointKey {
+			switch k := aws.ToString(o.Key); {
+			case strings.HasPrefix(k, Prefix+"_manifests/"):
+				r.Manifests = append(r.Manifests, k)
+			case k != CheckpointKey:
 				r.Keys = append(r.Keys, k)
 			}
 		}
@@ -100,8 +105,8 @@ func (r *Report) Print(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nAudit records in s3://%s/%s\n", Bucket, Prefix)
-	fmt.Fprintf(w, "  %d windows pulled from %s, %d records, %d objects, complete: %v\n",
-		r.Audit.Windows, r.AuditStart.Format(time.RFC3339), r.Audit.Records, len(r.Keys), r.Audit.Complete)
+	fmt.Fprintf(w, "  %d windows pulled from %s, %d records, %d objects, %d manifests, complete: %v\n",
+		r.Audit.Windows, r.AuditStart.Format(time.RFC3339), r.Audit.Records, len(r.Keys), len(r.Manifests), r.Audit.Complete)
 	const head = 3
 	for i, k := range r.Keys {
 		switch {
