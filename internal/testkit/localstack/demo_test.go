@@ -171,14 +171,15 @@ func checkObjects(t *testing.T, ctx context.Context, s *Stack, rep *Report) {
 		t.Errorf("got %d windows; want %d (every hour from START_TIME %v up to now − LAG)", res.Windows, due, rep.AuditStart)
 	}
 	var windows []window.Window
-	var keys []string
+	var keys, manifests []string
 	for i := range res.Windows {
 		w := window.At(rep.AuditStart.Add(time.Duration(i)*time.Hour), time.Hour)
 		windows, keys = append(windows, w), append(keys, w.Key(Prefix))
+		manifests = append(manifests, w.ManifestKey(Prefix))
 	}
 	objects := slices.Sorted(slices.Values(res.Objects))
-	if !slices.Equal(rep.Keys, keys) || !slices.Equal(objects, keys) {
-		t.Fatalf("got keys in S3 %v and in the result %v; want one per window %v", rep.Keys, res.Objects, keys)
+	if want := slices.Sorted(slices.Values(append(slices.Clone(keys), manifests...))); !slices.Equal(rep.Keys, want) || !slices.Equal(objects, keys) {
+		t.Fatalf("got keys in S3 %v and in the result %v; want one object and one manifest per window in S3, the objects %v in the result", rep.Keys, res.Objects, keys)
 	}
 	if wantNext := windows[len(windows)-1].End; !rep.Checkpoint.NextStartTime.Equal(wantNext) {
 		t.Errorf("got checkpoint next_start_time %v; want %v", rep.Checkpoint.NextStartTime, wantNext)
