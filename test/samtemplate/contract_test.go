@@ -2,9 +2,12 @@ package samtemplate
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/tokenrelay/tokenrelay/internal/auditpull"
 )
 
 // TestTemplateContract pins what the other parts of the project rely on:
@@ -17,7 +20,7 @@ func TestTemplateContract(t *testing.T) {
 	t.Run("environment", func(t *testing.T) {
 		want := map[string][]string{
 			"RefresherFunction": {"AWS_ENDPOINT_URL", "EVENT_BUS_NAME", "REFRESHER_CONCURRENCY", "REFRESHER_CONFIG_PARAMETER"},
-			"AuditPullFunction": {"AUDIT_API_URL", "AWS_ENDPOINT_URL", "BUCKET", "GEO_LOCATIONS", "LAG", "MAX_BACKFILL",
+			"AuditPullFunction": {"AUDIT_API_URL", "AUDIT_CONCURRENCY", "AWS_ENDPOINT_URL", "BUCKET", "GEO_LOCATIONS", "LAG", "MAX_BACKFILL",
 				"PREFIX", "PRODUCT_TYPES", "RESCAN", "START_TIME", "TOKEN_PARAMETER", "WINDOW"},
 		}
 		for fn, vars := range want {
@@ -37,6 +40,26 @@ func TestTemplateContract(t *testing.T) {
 		}
 		if got := parameterDefaults(doc, "AuditMaxBackfill"); fmt.Sprint(got) != "[744h]" {
 			t.Errorf("got AuditMaxBackfill default %q; want 744h", got)
+		}
+		// The template lets through every MAX_BACKFILL the code accepts, up to
+		// three years; the code refuses a longer one at init, naming it.
+		pattern, _ := mapAt(doc, "Parameters", "AuditMaxBackfill")["AllowedPattern"].(string)
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			t.Fatalf("AuditMaxBackfill: AllowedPattern %q: %v", pattern, err)
+		}
+		for _, v := range []string{"744h", "90m", "1h30m", fmt.Sprintf("%dh", int(auditpull.MaxMaxBackfill.Hours()))} {
+			if !re.MatchString(v) {
+				t.Errorf("AuditMaxBackfill: AllowedPattern %q refuses %q; want it allowed", pattern, v)
+			}
+		}
+		if got := literals(mapAt(functionProps(doc, "AuditPullFunction"), "Environment", "Variables")["AUDIT_CONCURRENCY"]); fmt.Sprint(got) != "[${Ref:AuditConcurrency}]" {
+			t.Errorf("AuditPullFunction: got AUDIT_CONCURRENCY = %q; want the AuditConcurrency parameter", got)
+		}
+		p := mapAt(doc, "Parameters", "AuditConcurrency")
+		got := fmt.Sprint(p["Type"], " ", p["Default"], " ", p["MinValue"], " ", p["MaxValue"])
+		if want := fmt.Sprint("Number ", auditpull.DefaultConcurrency, " 1 ", auditpull.MaxConcurrency); got != want {
+			t.Errorf("got AuditConcurrency type, default, min, max %s; want %s (the code's bounds)", got, want)
 		}
 		if got := literals(mapAt(doc, "Globals", "Function", "Environment", "Variables")["AWS_ENDPOINT_URL"]); fmt.Sprint(got) != "[]" {
 			t.Errorf("got AWS_ENDPOINT_URL = %q; want empty in AWS", got)
@@ -140,6 +163,25 @@ func TestTemplateContract(t *testing.T) {
 		if !abort {
 			t.Errorf("got no AbortIncompleteMultipartUpload lifecycle rule; want one")
 		}
+		// With AuditRetentionDays, a window's records, manifest and quarantine
+		// object expire alike: a verify run must not find a manifest whose
+		// object retention removed, nor the reverse.
+		expiring := map[string]string{}
+		for _, r := range asList(mapAt(props, "LifecycleConfiguration")["Rules"]) {
+			cond, branches, ok := ifBranches(r)
+			if !ok || cond != "HasAuditRetention" || !isNoValue(branches[1]) {
+				continue
+			}
+			m, _ := branches[0].(map[string]any)
+			for _, prefix := range literals(m["Prefix"]) {
+				expiring[prefix] = fmt.Sprint(literals(m["ExpirationInDays"]), literals(mapAt(m, "NoncurrentVersionExpiration")["NoncurrentDays"]))
+			}
+		}
+		for _, prefix := range []string{"${AuditPrefix}year=", "${AuditPrefix}_manifests/", "${AuditPrefix}_quarantine/"} {
+			if got := expiring[prefix]; got != "[${Ref:AuditRetentionDays}] [${Ref:AuditRetentionDays}]" {
+				t.Errorf("got lifecycle of %s under HasAuditRetention %q; want expiry and noncurrent expiry after AuditRetentionDays", prefix, got)
+			}
+		}
 		if res["AuditBucket"].(map[string]any)["DeletionPolicy"] != "Retain" {
 			t.Errorf("got AuditBucket DeletionPolicy %v; want Retain (audit data outlives the stack)", res["AuditBucket"].(map[string]any)["DeletionPolicy"])
 		}
@@ -148,7 +190,7 @@ func TestTemplateContract(t *testing.T) {
 	t.Run("alarms", func(t *testing.T) {
 		errorsFor := map[string]bool{}
 		var checkpoint map[string]any
-		expiry := map[string]map[string]any{}
+		tokenRelay := map[string]map[string]any{} // the alarms on the project's own metrics
 		for _, r := range res {
 			if resourceType(r) != "AWS::CloudWatch::Alarm" {
 				continue
@@ -165,7 +207,7 @@ func TestTemplateContract(t *testing.T) {
 			case p["Namespace"] == "TokenRelay" && p["MetricName"] == "CheckpointLagSeconds":
 				checkpoint = p
 			case p["Namespace"] == "TokenRelay":
-				expiry[fmt.Sprint(p["MetricName"])] = p
+				tokenRelay[fmt.Sprint(p["MetricName"])] = p
 			}
 		}
 		for _, fn := range []string{"RefresherFunction", "AuditPullFunction"} {
@@ -182,7 +224,7 @@ func TestTemplateContract(t *testing.T) {
 		// The refresher publishes each metric with the dimension Target and with none:
 		// an alarm without dimensions watches every target.
 		for metric, threshold := range map[string]string{"TokenSecondsToExpiry": "0", "CredentialDaysToExpiry": "${Ref:CredentialExpiryAlarmDays}"} {
-			p := expiry[metric]
+			p := tokenRelay[metric]
 			if p == nil {
 				t.Errorf("got no TokenRelay/%s alarm; want one", metric)
 				continue
@@ -191,6 +233,24 @@ func TestTemplateContract(t *testing.T) {
 			got := fmt.Sprint(p["Statistic"], " ", p["ComparisonOperator"], " ", literals(p["Threshold"]), " ", p["Dimensions"], " ", topic)
 			if want := fmt.Sprint("Minimum LessThanThreshold [", threshold, "] <nil> AlarmTopic"); got != want {
 				t.Errorf("%s alarm: got %s; want %s", metric, got, want)
+			}
+		}
+		// The audit pull publishes PoisonRecords (a WARN line naming the window)
+		// in the namespace and with the dimension FunctionName it uses for the lag.
+		if p := tokenRelay[auditpull.MetricPoison]; p == nil {
+			t.Errorf("got no %s/%s alarm; want one", auditpull.MetricNamespace, auditpull.MetricPoison)
+		} else {
+			dims := asList(p["Dimensions"])
+			var dim, fn string
+			if len(dims) == 1 {
+				d, _ := dims[0].(map[string]any)
+				dim, _ = d["Name"].(string)
+				fn, _ = refName(d["Value"])
+			}
+			topic, _ := refName(asList(p["AlarmActions"])[0])
+			got := fmt.Sprint(p["Statistic"], " ", p["ComparisonOperator"], " ", literals(p["Threshold"]), " ", dim, "=", fn, " ", p["TreatMissingData"], " ", topic)
+			if want := "Sum GreaterThanThreshold [0] FunctionName=AuditPullFunction notBreaching AlarmTopic"; got != want {
+				t.Errorf("%s alarm: got %s; want %s", auditpull.MetricPoison, got, want)
 			}
 		}
 		if got := parameterDefaults(doc, "CredentialExpiryAlarmDays"); fmt.Sprint(got) != "[30]" {

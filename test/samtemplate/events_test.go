@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenrelay/tokenrelay/internal/auditpull"
 	"github.com/tokenrelay/tokenrelay/internal/targets"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
 )
@@ -152,6 +153,51 @@ func TestEventsMatchTemplate(t *testing.T) {
 	}
 	if len(env) != len(functionNames(doc)) {
 		t.Errorf("env.local.json: got %d functions; want %d", len(env), len(functionNames(doc)))
+	}
+}
+
+// TestAuditPullEventsParse runs every events/auditpull-*.json through the
+// audit pull's own event decoder, so each sample users invoke it with is
+// accepted, and is the kind of run its name says.
+func TestAuditPullEventsParse(t *testing.T) {
+	names, err := filepath.Glob(filepath.Join(testenv.ModuleRoot(t), "events", "auditpull-*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, path := range names {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(path)
+		ev, err := auditpull.ParseEvent(data)
+		if err != nil {
+			t.Errorf("auditpull.ParseEvent(events/%s): %v", name, err)
+			continue
+		}
+		var r *auditpull.Range
+		switch {
+		case ev.Verify != nil:
+			kinds[name], r = "verify", &ev.Verify.Range
+		case ev.Backfill != nil:
+			kinds[name], r = "backfill", ev.Backfill
+		default:
+			kinds[name] = "scheduled"
+		}
+		if r != nil && (!r.End.After(r.Start) || r.End.Sub(r.Start) > auditpull.MaxMaxBackfill) {
+			t.Errorf("events/%s: got %s range %v to %v; want end after start, at most %v", name, kinds[name], r.Start, r.End, auditpull.MaxMaxBackfill)
+		}
+	}
+	want := map[string]string{
+		"auditpull-backfill.json":  "backfill",
+		"auditpull-scheduled.json": "scheduled",
+		"auditpull-verify.json":    "verify",
+	}
+	for name, kind := range want {
+		if kinds[name] != kind {
+			t.Errorf("events/%s: got a %q run; want %s", name, kinds[name], kind)
+		}
 	}
 }
 

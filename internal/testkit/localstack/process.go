@@ -3,7 +3,6 @@ package localstack
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -157,14 +156,4 @@ func procStat(pid int) (ticks uint64, state string) {
 	}
 	ticks, _ = strconv.ParseUint(f[19], 10, 64) // field 22: starttime
 	return ticks, f[0]                          // field 3: state
-}
-
-// freePort asks the kernel for a free loopback TCP port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("localstack: free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

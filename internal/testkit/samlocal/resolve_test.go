@@ -305,8 +305,8 @@ func TestProjectTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Timeout != 900*time.Second || a.Env["WINDOW"] != "6h" || a.Env["BUCKET"] != "AuditBucket" || a.Env["AWS_ENDPOINT_URL"] != "" || len(a.Env) != 12 {
-		t.Errorf("audit pull: got %+v; want 900s, WINDOW 6h, BUCKET the bucket's logical id, 12 variables", a)
+	if a.Timeout != 900*time.Second || a.Env["WINDOW"] != "6h" || a.Env["BUCKET"] != "AuditBucket" || a.Env["AWS_ENDPOINT_URL"] != "" || a.Env["AUDIT_CONCURRENCY"] != "4" || len(a.Env) != 13 {
+		t.Errorf("audit pull: got %+v; want 900s, WINDOW 6h, BUCKET the bucket's logical id, AUDIT_CONCURRENCY 4 (a Number default), 13 variables", a)
 	}
 }
 
