@@ -1,62 +1,22 @@
 package manifest_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-
 	"github.com/tokenrelay/tokenrelay/internal/manifest"
+	"github.com/tokenrelay/tokenrelay/internal/testkit/mems3"
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
 
-// memS3 is a bucket in memory; getErr, when set, fails every GetObject.
-type memS3 struct {
-	mu      sync.Mutex
-	objects map[string][]byte
-	getErr  error
-}
-
-func (m *memS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.getErr != nil {
-		return nil, m.getErr
-	}
-	b, ok := m.objects[aws.ToString(in.Key)]
-	if !ok {
-		return nil, &types.NoSuchKey{}
-	}
-	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(b))}, nil
-}
-
-func (m *memS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	b, err := io.ReadAll(in.Body)
-	if err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.objects == nil {
-		m.objects = map[string][]byte{}
-	}
-	m.objects[aws.ToString(in.Key)] = b
-	return &s3.PutObjectOutput{}, nil
-}
-
 func TestPutGetCheck(t *testing.T) {
 	ctx := context.Background()
-	bucket := &memS3{}
+	bucket := &mems3.Bucket{}
 	st := &manifest.Store{S3: bucket, Bucket: "b", Prefix: "p/"}
 	w := window.At(time.Date(2024, 10, 10, 8, 0, 0, 0, time.UTC), time.Hour)
 	if _, found, err := st.Get(ctx, w); found || err != nil {
@@ -64,13 +24,14 @@ func TestPutGetCheck(t *testing.T) {
 	}
 	body := []byte("stored bytes")
 	sum := sha256.Sum256(body)
-	bucket.objects = map[string][]byte{w.Key("p/"): body}
+	bucket.Put(w.Key("p/"), body)
 	m := manifest.Manifest{WindowStart: w.Start, WindowEnd: w.End, Records: 3,
 		Object: manifest.Object{Key: w.Key("p/"), Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:])}}
 	if err := st.Put(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := bucket.objects[w.ManifestKey("p/")]; !ok {
+	stored, ok := bucket.Object(w.ManifestKey("p/"))
+	if !ok {
 		t.Fatalf("no object at %s", w.ManifestKey("p/"))
 	}
 	got, found, err := st.Get(ctx, w)
@@ -78,8 +39,8 @@ func TestPutGetCheck(t *testing.T) {
 		t.Fatalf("Get = %+v, %v, %v; want the manifest put", got, found, err)
 	}
 	for _, member := range []string{`"previous_records":null`, `"quarantine":{"key":""`, `"records_delta":0`} {
-		if !strings.Contains(string(bucket.objects[w.ManifestKey("p/")]), member) {
-			t.Errorf("manifest %s lacks %s", bucket.objects[w.ManifestKey("p/")], member)
+		if !strings.Contains(string(stored), member) {
+			t.Errorf("manifest %s lacks %s", stored, member)
 		}
 	}
 
@@ -96,9 +57,9 @@ func TestPutGetCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.content == nil {
-				delete(bucket.objects, w.Key("p/"))
+				bucket.Delete(w.Key("p/"))
 			} else {
-				bucket.objects[w.Key("p/")] = tt.content
+				bucket.Put(w.Key("p/"), tt.content)
 			}
 			p, err := st.Check(ctx, got)
 			if err != nil || p.Missing != tt.want.Missing || !strings.Contains(p.Reason, tt.want.Reason) || (tt.want.Reason == "") != (p.Reason == "") {
@@ -106,7 +67,7 @@ func TestPutGetCheck(t *testing.T) {
 			}
 		})
 	}
-	bucket.getErr = errors.New("connection reset")
+	bucket.GetErr = errors.New("connection reset")
 	if _, err := st.Check(ctx, got); err == nil || !strings.Contains(err.Error(), "manifest: check s3://b/p/") {
 		t.Errorf("Check with a failing read = %v; want an error naming the object", err)
 	}
