@@ -21,10 +21,13 @@ func FuzzCanonical(f *testing.F) {
 		`{"_id":"x","z":1,"a":2}`,
 		`{"a":1,"a":2}`,
 		`{"\u20ac":1,"\ud83d\ude00":2,"\ufb33":3}`,
+		avepointRecord,
+		`{"_id":1,` + avepointRecord[1:],
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkFastPath(t, data, avepointRecord)
 		out, err := Append(nil, data)
 		valid := json.Valid(data)
 		if err != nil {

@@ -23,6 +23,11 @@ type state struct {
 	scratch []byte   // reused as out by ID and WithID
 	top     []span   // raw top-level members except "_id", for WithID
 	spaced  bool     // whitespace seen inside the top-level value
+
+	side    []byte  // canonical text of the top-level members not kept raw
+	fields  []field // the top-level object's members
+	order   order   // the member order of the last top-level object
+	generic bool    // canonicalise the top-level object as a nested one (tests)
 }
 
 // member is one object member: its unescaped name and the span of its
@@ -85,7 +90,13 @@ func (s *state) document(object bool) error {
 		}
 		return ErrNotObject
 	}
-	if err := s.value(); err != nil {
+	var err error
+	if !s.generic && s.pos < len(s.src) && s.src[s.pos] == '{' {
+		err = s.topObject()
+	} else {
+		err = s.value()
+	}
+	if err != nil {
 		return err
 	}
 	s.ws()

@@ -1,0 +1,236 @@
+package canonjson
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+)
+
+// Bounds of the member order kept for reuse: AvePoint records have about 20
+// members with short names.
+const (
+	maxOrderMembers = 64
+	maxOrderBytes   = 4 << 10
+)
+
+// field is a member of the top-level object: its decoded name and the span
+// of its canonical `"name":value` text, in the input when raw, else in
+// state.side.
+type field struct {
+	name       []byte
+	start, end int
+	raw        bool
+}
+
+// order is the sorted order of one sequence of member names: the names
+// (concatenated, each ending at ends[i]) and perm, the indexes of the
+// members in name order. AvePoint sends every record with the same members
+// in the same order, so the order of the last object is what the next one
+// needs, and checking its names costs less than sorting.
+type order struct {
+	names []byte
+	ends  []int
+	perm  []int
+}
+
+// matches reports whether name is the i-th name of the order.
+func (o *order) matches(i int, name []byte) bool {
+	if i >= len(o.ends) {
+		return false
+	}
+	start := 0
+	if i > 0 {
+		start = o.ends[i-1]
+	}
+	return bytes.Equal(o.names[start:o.ends[i]], name)
+}
+
+// topObject canonicalises the top-level object at s.pos, appending to s.out,
+// in one pass over its text. A member already in canonical form (a name
+// without escapes, no whitespace, a string without escapes) is kept as a
+// span of the input; any other is canonicalised into s.side. The members are
+// then copied once, in name order, which is taken from s.order when the
+// names come in the sequence of the last object, and sorted otherwise.
+func (s *state) topObject() error {
+	s.pos++
+	s.depth++
+	out := s.out
+	s.out = s.side[:0]
+	s.fields = s.fields[:0]
+	err := s.topMembers()
+	s.side, s.out = s.out, out
+	if err != nil {
+		return err
+	}
+	perm, err := s.sortFields()
+	if err != nil {
+		return err
+	}
+	s.out = append(s.out, '{')
+	for i, j := range perm {
+		if i > 0 {
+			s.out = append(s.out, ',')
+		}
+		f := &s.fields[j]
+		if f.raw {
+			s.out = append(s.out, s.src[f.start:f.end]...)
+		} else {
+			s.out = append(s.out, s.side[f.start:f.end]...)
+		}
+	}
+	s.out = append(s.out, '}')
+	s.depth--
+	return nil
+}
+
+// topMembers scans the members of the top-level object into s.fields,
+// writing the canonical text of those not kept raw to s.out.
+func (s *state) topMembers() error {
+	s.ws()
+	if s.pos < len(s.src) && s.src[s.pos] == '}' {
+		s.pos++
+		return nil
+	}
+	seenID := false
+	for {
+		s.ws()
+		if s.pos >= len(s.src) || s.src[s.pos] != '"' {
+			return s.unexpected("a member name")
+		}
+		rawStart := s.pos
+		a, b, plainName, err := s.scanString()
+		if err != nil {
+			return err
+		}
+		name := s.src[a:b]
+		if !plainName {
+			k := len(s.keys)
+			s.keys = unescape(s.keys, name)
+			name = s.keys[k:]
+		}
+		s.ws()
+		if s.pos >= len(s.src) || s.src[s.pos] != ':' {
+			return s.unexpected("':'")
+		}
+		s.pos++
+		compact := plainName && s.pos == b+2 // `"name":` as is
+		s.ws()
+		compact = compact && s.pos == b+2
+		isID := s.skipID && string(name) == "_id"
+		if isID && seenID {
+			return s.errf("duplicate member name %q", "_id")
+		}
+		start := len(s.out)
+		if s.pos < len(s.src) && s.src[s.pos] == '"' {
+			va, vb, plainValue, err := s.scanString()
+			if err != nil {
+				return err
+			}
+			switch {
+			case isID:
+			case compact && plainValue:
+				s.fields = append(s.fields, field{name: name, start: rawStart, end: s.pos, raw: true})
+			default:
+				s.out = s.appendName(s.out, name, plainName)
+				if plainValue {
+					s.out = appendQuoted(s.out, s.src[va:vb])
+				} else {
+					k := len(s.keys)
+					s.keys = unescape(s.keys, s.src[va:vb])
+					s.out = appendString(s.out, s.keys[k:])
+					s.keys = s.keys[:k]
+				}
+				s.fields = append(s.fields, field{name: name, start: start, end: len(s.out)})
+			}
+		} else {
+			s.out = s.appendName(s.out, name, plainName)
+			if err := s.value(); err != nil {
+				return err
+			}
+			if isID {
+				s.out = s.out[:start]
+			} else {
+				s.fields = append(s.fields, field{name: name, start: start, end: len(s.out)})
+			}
+		}
+		if isID {
+			seenID = true
+		} else if s.skipID {
+			s.top = append(s.top, span{rawStart, s.pos})
+		}
+		s.ws()
+		if s.pos >= len(s.src) {
+			return s.unexpected("',' or '}'")
+		}
+		switch s.src[s.pos] {
+		case ',':
+			s.pos++
+			continue
+		case '}':
+			s.pos++
+			return nil
+		}
+		return s.unexpected("',' or '}'")
+	}
+}
+
+func (s *state) appendName(dst, name []byte, plain bool) []byte {
+	if plain {
+		dst = appendQuoted(dst, name)
+	} else {
+		dst = appendString(dst, name)
+	}
+	return append(dst, ':')
+}
+
+// sortFields returns the indexes of s.fields in name order, reusing s.order
+// when the names are the same sequence, and otherwise sorting them and
+// keeping the result in s.order.
+func (s *state) sortFields() ([]int, error) {
+	fs, o := s.fields, &s.order
+	if len(fs) == len(o.ends) { // len(o.perm) == len(o.ends) always
+		same := true
+		for i := range fs {
+			if !o.matches(i, fs[i].name) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return o.perm, nil // distinct names: they were sorted once without a duplicate
+		}
+	}
+	ms := s.members[:0]
+	for i := range fs {
+		ms = append(ms, newMember(fs[i].name, i, 0))
+	}
+	s.members = ms
+	if len(ms) <= 40 {
+		insertionSort(ms)
+	} else {
+		slices.SortFunc(ms, func(x, y member) int { return compareMembers(&x, &y) })
+	}
+	perm := o.perm[:0]
+	for i, m := range ms {
+		if i > 0 && compareMembers(&ms[i-1], &ms[i]) == 0 {
+			o.perm, o.names, o.ends = perm[:0], o.names[:0], o.ends[:0] // perm was overwritten
+			return nil, &SyntaxError{Offset: s.pos, Msg: fmt.Sprintf("duplicate member name %q in the object ending", clip(m.name))}
+		}
+		perm = append(perm, m.start)
+	}
+	s.members = ms[:0]
+	o.perm, o.names, o.ends = perm, o.names[:0], o.ends[:0]
+	var size int
+	for i := range fs {
+		size += len(fs[i].name)
+	}
+	if len(fs) > maxOrderMembers || size > maxOrderBytes {
+		o.perm = nil
+		return perm, nil
+	}
+	for i := range fs {
+		o.names = append(o.names, fs[i].name...)
+		o.ends = append(o.ends, len(o.names))
+	}
+	return perm, nil
+}
