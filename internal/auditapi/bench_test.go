@@ -40,7 +40,7 @@ func BenchmarkParsePageEncodingJSON(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var p struct {
-			NextLink *string          `json:"nextLink"`
+			NextLink *string           `json:"nextLink"`
 			Data     []json.RawMessage `json:"data"`
 		}
 		if err := json.Unmarshal(body, &p); err != nil || len(p.Data) != 1000 {
