@@ -28,6 +28,7 @@ func FuzzCanonical(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFastPath(t, data, avepointRecord)
+		checkEscaped(t, data)
 		out, err := Append(nil, data)
 		valid := json.Valid(data)
 		if err != nil {

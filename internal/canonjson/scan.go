@@ -138,14 +138,7 @@ func (s *state) value() error {
 		if err != nil {
 			return err
 		}
-		if plain {
-			s.out = appendQuoted(s.out, s.src[a:b])
-			return nil
-		}
-		k := len(s.keys)
-		s.keys = unescape(s.keys, s.src[a:b])
-		s.out = appendString(s.out, s.keys[k:])
-		s.keys = s.keys[:k]
+		s.out = s.appendStringValue(s.out, s.src[a:b], plain)
 		return nil
 	case c == '-' || c >= '0' && c <= '9':
 		return s.number()
@@ -157,6 +150,22 @@ func (s *state) value() error {
 		return s.literal("null")
 	}
 	return s.unexpected("a value")
+}
+
+// appendStringValue appends the canonical form of a validated string's
+// content.
+func (s *state) appendStringValue(dst, content []byte, plain bool) []byte {
+	if plain {
+		return appendQuoted(dst, content)
+	}
+	if out, ok := appendEscaped(dst, content); ok {
+		return out
+	}
+	k := len(s.keys)
+	s.keys = unescape(s.keys, content)
+	dst = appendString(dst, s.keys[k:])
+	s.keys = s.keys[:k]
+	return dst
 }
 
 func (s *state) literal(lit string) error {

@@ -132,14 +132,7 @@ func (s *state) topMembers() error {
 				s.fields = append(s.fields, field{name: name, start: rawStart, end: s.pos, raw: true})
 			default:
 				s.out = s.appendName(s.out, name, plainName)
-				if plainValue {
-					s.out = appendQuoted(s.out, s.src[va:vb])
-				} else {
-					k := len(s.keys)
-					s.keys = unescape(s.keys, s.src[va:vb])
-					s.out = appendString(s.out, s.keys[k:])
-					s.keys = s.keys[:k]
-				}
+				s.out = s.appendStringValue(s.out, s.src[va:vb], plainValue)
 				s.fields = append(s.fields, field{name: name, start: start, end: len(s.out)})
 			}
 		} else {
