@@ -24,10 +24,13 @@ type state struct {
 	top     []span   // raw top-level members except "_id", for WithID
 	spaced  bool     // whitespace seen inside the top-level value
 
-	side    []byte  // canonical text of the top-level members not kept raw
-	fields  []field // the top-level object's members
-	order   order   // the member order of the last top-level object
-	generic bool    // canonicalise the top-level object as a nested one (tests)
+	side   []byte  // canonical text of the top-level members not kept raw
+	fields []field // the top-level object's members
+	order  order   // the member order of the last top-level object
+	// sameOrder: the top-level object's names so far are those of order,
+	// in its sequence.
+	sameOrder bool
+	generic   bool // canonicalise the top-level object as a nested one (tests)
 }
 
 // member is one object member: its unescaped name and the span of its

@@ -31,18 +31,31 @@ type order struct {
 	names []byte
 	ends  []int
 	perm  []int
+	plain bool // no name holds a byte that a JSON string must escape
 }
 
-// matches reports whether name is the i-th name of the order.
-func (o *order) matches(i int, name []byte) bool {
+// name returns the i-th name of the order, nil past the last.
+func (o *order) name(i int) []byte {
 	if i >= len(o.ends) {
-		return false
+		return nil
 	}
 	start := 0
 	if i > 0 {
 		start = o.ends[i-1]
 	}
-	return bytes.Equal(o.names[start:o.ends[i]], name)
+	return o.names[start:o.ends[i]]
+}
+
+// quoted reports whether src at i holds the i-th name of the order, quoted
+// and without escapes, and returns the index after it. The names are plain,
+// so those bytes are a valid string holding exactly that name.
+func (o *order) quoted(src []byte, i int, k int) (int, bool) {
+	want := o.name(k)
+	end := i + 1 + len(want)
+	if want == nil || !o.plain || end >= len(src) || src[end] != '"' || !bytes.Equal(src[i+1:end], want) {
+		return 0, false
+	}
+	return end + 1, true
 }
 
 // topObject canonicalises the top-level object at s.pos, appending to s.out,
@@ -86,6 +99,7 @@ func (s *state) topObject() error {
 // topMembers scans the members of the top-level object into s.fields,
 // writing the canonical text of those not kept raw to s.out.
 func (s *state) topMembers() error {
+	s.sameOrder = true
 	s.ws()
 	if s.pos < len(s.src) && s.src[s.pos] == '}' {
 		s.pos++
@@ -98,9 +112,16 @@ func (s *state) topMembers() error {
 			return s.unexpected("a member name")
 		}
 		rawStart := s.pos
-		a, b, plainName, err := s.scanString()
-		if err != nil {
-			return err
+		var a, b int
+		plainName := true
+		if end, ok := s.order.quoted(s.src, s.pos, len(s.fields)); ok {
+			a, b, s.pos = rawStart+1, end-1, end
+		} else {
+			s.sameOrder = false
+			var err error
+			if a, b, plainName, err = s.scanString(); err != nil {
+				return err
+			}
 		}
 		name := s.src[a:b]
 		if !plainName {
@@ -181,17 +202,8 @@ func (s *state) appendName(dst, name []byte, plain bool) []byte {
 // keeping the result in s.order.
 func (s *state) sortFields() ([]int, error) {
 	fs, o := s.fields, &s.order
-	if len(fs) == len(o.ends) { // len(o.perm) == len(o.ends) always
-		same := true
-		for i := range fs {
-			if !o.matches(i, fs[i].name) {
-				same = false
-				break
-			}
-		}
-		if same {
-			return o.perm, nil // distinct names: they were sorted once without a duplicate
-		}
+	if s.sameOrder && len(fs) == len(o.ends) { // len(o.perm) == len(o.ends) always
+		return o.perm, nil // distinct names: they were sorted once without a duplicate
 	}
 	ms := s.members[:0]
 	for i := range fs {
@@ -221,9 +233,11 @@ func (s *state) sortFields() ([]int, error) {
 		o.perm = nil
 		return perm, nil
 	}
+	o.plain = true
 	for i := range fs {
 		o.names = append(o.names, fs[i].name...)
 		o.ends = append(o.ends, len(o.names))
+		o.plain = o.plain && skipPlain(fs[i].name, 0) == len(fs[i].name)
 	}
 	return perm, nil
 }
