@@ -1,11 +1,5 @@
 package canonjson
 
-// Kind and String are the two questions the project's other hand-written
-// JSON readers (the refresher's configuration, credential secrets, token
-// responses, audit pages) ask of a raw JSON value (RFC 8259): which type it
-// is, for error messages that must not repeat the value, and what string it
-// holds.
-
 import (
 	"bytes"
 	"encoding/json"
