@@ -110,6 +110,13 @@ func (s *state) document(object bool) error {
 }
 
 func (s *state) ws() {
+	if s.pos < len(s.src) && s.src[s.pos] > ' ' {
+		return // the common case, kept small enough to inline
+	}
+	s.space()
+}
+
+func (s *state) space() {
 	start := s.pos
 	for s.pos < len(s.src) {
 		switch s.src[s.pos] {
