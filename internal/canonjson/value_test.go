@@ -30,6 +30,14 @@ func TestString(t *testing.T) {
 		{`1`, "", false},
 		{`"unterminated`, "", false},
 		{``, "", false},
+		{`"`, "", false},
+		{`"plain token.value_-~"`, "plain token.value_-~", true},
+		{`"a" "b"`, "", false},
+		{"\"a\tb\"", "", false},
+		{"\"a\xffb\"", "a\ufffdb", true},
+		{"\"\xed\x9f\xbf\"", "\ud7ff", true},
+		{"\"\xed\xa0\x80\"", "\ufffd\ufffd\ufffd", true},
+		{`"é€😀"`, "é€😀", true},
 	}
 	for _, tt := range tests {
 		got, ok := canonjson.String([]byte(tt.in))
