@@ -32,12 +32,12 @@
 // Value.Canonicalize (Go 1.26 with GOEXPERIMENT=jsonv2) differs where the
 // audit pull needs to be forgiving: it renders every number as a double
 // (identifiers above 2^53 would lose digits) and rejects invalid UTF-8. On
-// an AvePoint record, where both give the same bytes, it also costs 4.3
-// times the CPU: 11.4 µs against 2.65 µs for Append (BenchmarkAppend and
-// BenchmarkJSONTextCanonicalize, medians of 5 runs on a loaded shared
-// 2-core EPYC; see jsontext_bench_test.go). Canonicalisation (WithID without
-// its SHA-256) is about a fifth of the audit pipeline's CPU
-// (BenchmarkPipeline in internal/auditpull).
+// an AvePoint record, where both give the same bytes, it also costs 4.9
+// times the CPU: 11.1 µs against 2.3 µs for Append (BenchmarkAppend and
+// BenchmarkJSONTextCanonicalize, medians of 5 runs in CPU time on a loaded
+// shared 2-core EPYC; see jsontext_bench_test.go). Canonicalisation (WithID
+// without its SHA-256) is 22% of the audit pipeline's CPU (a profile of
+// BenchmarkPipeline in internal/auditpull).
 //
 // The scanner makes one pass over a record and reuses its buffers, so
 // fingerprinting a record allocates nothing in the steady state. Strings are
