@@ -251,18 +251,10 @@ func (s *state) object() error {
 		if err != nil {
 			return err
 		}
-		name := s.src[a:b]
-		if !plain {
-			k := len(s.keys)
-			s.keys = unescape(s.keys, name)
-			name = s.keys[k:]
+		name := s.name(a, b, plain)
+		if err := s.colon(); err != nil {
+			return err
 		}
-		s.ws()
-		if s.pos >= len(s.src) || s.src[s.pos] != ':' {
-			return s.unexpected("':'")
-		}
-		s.pos++
-		s.ws()
 		isID := top && string(name) == "_id"
 		if isID && seenID {
 			return s.errf("duplicate member name %q", "_id")
@@ -303,20 +295,13 @@ func (s *state) object() error {
 			}
 			s.members = append(s.members, m)
 		}
-		s.ws()
-		if s.pos >= len(s.src) {
-			return s.unexpected("',' or '}'")
+		more, err := s.nextMember()
+		if err != nil {
+			return err
 		}
-		switch s.src[s.pos] {
-		case ',':
-			s.pos++
-			continue
-		case '}':
-			s.pos++
-		default:
-			return s.unexpected("',' or '}'")
+		if !more {
+			break
 		}
-		break
 	}
 	if !sorted {
 		if err := s.reorder(body, s.members[base:]); err != nil {
@@ -330,17 +315,44 @@ func (s *state) object() error {
 	return nil
 }
 
+// name returns the member name whose content is src[a:b], decoded into
+// s.keys when it holds escapes.
+func (s *state) name(a, b int, plain bool) []byte {
+	if plain {
+		return s.src[a:b]
+	}
+	return s.unescapeName(a, b)
+}
+
+func (s *state) unescapeName(a, b int) []byte {
+	k := len(s.keys)
+	s.keys = unescape(s.keys, s.src[a:b])
+	return s.keys[k:]
+}
+
+// colon skips the ':' after a member name and the whitespace around it.
+func (s *state) colon() error {
+	if p := s.pos; p+1 < len(s.src) && s.src[p] == ':' && s.src[p+1] > ' ' {
+		s.pos = p + 1 // the common case, kept small enough to inline
+		return nil
+	}
+	return s.spacedColon()
+}
+
+func (s *state) spacedColon() error {
+	s.ws()
+	if s.pos >= len(s.src) || s.src[s.pos] != ':' {
+		return s.unexpected("':'")
+	}
+	s.pos++
+	s.ws()
+	return nil
+}
+
 // reorder rewrites out[body:] with the members ms in name order.
 func (s *state) reorder(body int, ms []member) error {
-	if len(ms) <= 40 {
-		insertionSort(ms)
-	} else {
-		slices.SortFunc(ms, func(x, y member) int { return compareMembers(&x, &y) })
-	}
-	for i := 1; i < len(ms); i++ {
-		if compareMembers(&ms[i-1], &ms[i]) == 0 {
-			return s.errf("duplicate member name %q in the object ending", clip(ms[i].name))
-		}
+	if err := s.sortMembers(ms); err != nil {
+		return err
 	}
 	s.tmp = append(s.tmp[:0], s.out[body:]...)
 	s.out = s.out[:body]
@@ -351,6 +363,47 @@ func (s *state) reorder(body int, ms []member) error {
 		s.out = append(s.out, s.tmp[m.start-body:m.end-body]...)
 	}
 	return nil
+}
+
+// sortMembers sorts ms by name; two equal names are an error.
+func (s *state) sortMembers(ms []member) error {
+	if len(ms) <= 40 {
+		insertionSort(ms)
+	} else {
+		slices.SortFunc(ms, func(x, y member) int { return compareMembers(&x, &y) })
+	}
+	for i := 1; i < len(ms); i++ {
+		if compareMembers(&ms[i-1], &ms[i]) == 0 {
+			return s.errf("duplicate member name %q in the object ending", clip(ms[i].name))
+		}
+	}
+	return nil
+}
+
+// nextMember reads what follows an object member: ',' (more is true) or
+// '}'.
+func (s *state) nextMember() (more bool, err error) {
+	if s.pos < len(s.src) && s.src[s.pos] == ',' {
+		s.pos++ // the common case, kept small enough to inline
+		return true, nil
+	}
+	return s.lastMember()
+}
+
+func (s *state) lastMember() (more bool, err error) {
+	s.ws()
+	if s.pos >= len(s.src) {
+		return false, s.unexpected("',' or '}'")
+	}
+	switch s.src[s.pos] {
+	case ',':
+		s.pos++
+		return true, nil
+	case '}':
+		s.pos++
+		return false, nil
+	}
+	return false, s.unexpected("',' or '}'")
 }
 
 func insertionSort(ms []member) {

@@ -1,10 +1,6 @@
 package canonjson
 
-import (
-	"bytes"
-	"fmt"
-	"slices"
-)
+import "bytes"
 
 // Bounds of the member order kept for reuse: AvePoint records have about 20
 // members with short names.
@@ -123,20 +119,11 @@ func (s *state) topMembers() error {
 				return err
 			}
 		}
-		name := s.src[a:b]
-		if !plainName {
-			k := len(s.keys)
-			s.keys = unescape(s.keys, name)
-			name = s.keys[k:]
+		name := s.name(a, b, plainName)
+		if err := s.colon(); err != nil {
+			return err
 		}
-		s.ws()
-		if s.pos >= len(s.src) || s.src[s.pos] != ':' {
-			return s.unexpected("':'")
-		}
-		s.pos++
 		compact := plainName && s.pos == b+2 // `"name":` as is
-		s.ws()
-		compact = compact && s.pos == b+2
 		isID := s.skipID && string(name) == "_id"
 		if isID && seenID {
 			return s.errf("duplicate member name %q", "_id")
@@ -172,19 +159,9 @@ func (s *state) topMembers() error {
 		} else if s.skipID {
 			s.top = append(s.top, span{rawStart, s.pos})
 		}
-		s.ws()
-		if s.pos >= len(s.src) {
-			return s.unexpected("',' or '}'")
+		if more, err := s.nextMember(); !more || err != nil {
+			return err
 		}
-		switch s.src[s.pos] {
-		case ',':
-			s.pos++
-			continue
-		case '}':
-			s.pos++
-			return nil
-		}
-		return s.unexpected("',' or '}'")
 	}
 }
 
@@ -210,17 +187,11 @@ func (s *state) sortFields() ([]int, error) {
 		ms = append(ms, newMember(fs[i].name, i, 0))
 	}
 	s.members = ms
-	if len(ms) <= 40 {
-		insertionSort(ms)
-	} else {
-		slices.SortFunc(ms, func(x, y member) int { return compareMembers(&x, &y) })
+	if err := s.sortMembers(ms); err != nil {
+		return nil, err // the remembered order stays as it was
 	}
 	perm := o.perm[:0]
-	for i, m := range ms {
-		if i > 0 && compareMembers(&ms[i-1], &ms[i]) == 0 {
-			o.perm, o.names, o.ends = perm[:0], o.names[:0], o.ends[:0] // perm was overwritten
-			return nil, &SyntaxError{Offset: s.pos, Msg: fmt.Sprintf("duplicate member name %q in the object ending", clip(m.name))}
-		}
+	for _, m := range ms {
 		perm = append(perm, m.start)
 	}
 	s.members = ms[:0]
