@@ -38,7 +38,11 @@ func (s *state) reset(src []byte, out []byte, skipID bool) {
 }
 
 func putState(s *state) {
+	// Member names point into the record, and so into its whole page: a
+	// pooled state must not keep a page alive (members is empty unless an
+	// error cut a scan short; fields holds offsets).
 	s.src, s.out = nil, nil
+	clear(s.members)
 	if cap(s.keys) > maxPooled || cap(s.tmp) > maxPooled || cap(s.scratch) > maxPooled {
 		return
 	}

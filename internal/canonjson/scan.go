@@ -267,6 +267,7 @@ func (s *state) object() error {
 			return err
 		}
 	}
+	clear(s.members[base:]) // see putState
 	s.members = s.members[:base]
 	s.keys = s.keys[:keysBase]
 	s.depth--

@@ -9,13 +9,23 @@ const (
 	maxOrderBytes   = 4 << 10
 )
 
-// field is a member of the top-level object: its decoded name and the span
-// of its canonical `"name":value` text, in the input when raw, else in
-// state.side.
+// field is a member of the top-level object: where its decoded name is (in
+// the input, or in state.keys when it had escapes) and the span of its
+// canonical `"name":value` text, in the input when raw, else in state.side.
+// It holds offsets, not slices, so that a pooled state keeps no page alive.
 type field struct {
-	name       []byte
-	start, end int
-	raw        bool
+	nameAt, nameEnd int
+	escaped         bool
+	start, end      int
+	raw             bool
+}
+
+// fieldName returns the decoded name of f.
+func (s *state) fieldName(f *field) []byte {
+	if f.escaped {
+		return s.keys[f.nameAt:f.nameEnd]
+	}
+	return s.src[f.nameAt:f.nameEnd]
 }
 
 // order is the sorted order of one sequence of member names: the names
@@ -120,6 +130,10 @@ func (s *state) topMembers() error {
 			}
 		}
 		name := s.name(a, b, plainName)
+		at := field{nameAt: a, nameEnd: b}
+		if !plainName { // name ends s.keys
+			at.nameAt, at.nameEnd, at.escaped = len(s.keys)-len(name), len(s.keys), true
+		}
 		if err := s.colon(); err != nil {
 			return err
 		}
@@ -137,11 +151,13 @@ func (s *state) topMembers() error {
 			switch {
 			case isID:
 			case compact && plainValue:
-				s.fields = append(s.fields, field{name: name, start: rawStart, end: s.pos, raw: true})
+				at.start, at.end, at.raw = rawStart, s.pos, true
+				s.fields = append(s.fields, at)
 			default:
 				s.out = s.appendName(s.out, name, plainName)
 				s.out = s.appendStringValue(s.out, s.src[va:vb], plainValue)
-				s.fields = append(s.fields, field{name: name, start: start, end: len(s.out)})
+				at.start, at.end = start, len(s.out)
+				s.fields = append(s.fields, at)
 			}
 		} else {
 			s.out = s.appendName(s.out, name, plainName)
@@ -151,7 +167,8 @@ func (s *state) topMembers() error {
 			if isID {
 				s.out = s.out[:start]
 			} else {
-				s.fields = append(s.fields, field{name: name, start: start, end: len(s.out)})
+				at.start, at.end = start, len(s.out)
+				s.fields = append(s.fields, at)
 			}
 		}
 		if isID {
@@ -184,7 +201,7 @@ func (s *state) sortFields() ([]int, error) {
 	}
 	ms := s.members[:0]
 	for i := range fs {
-		ms = append(ms, newMember(fs[i].name, i, 0))
+		ms = append(ms, newMember(s.fieldName(&fs[i]), i, 0))
 	}
 	s.members = ms
 	if err := s.sortMembers(ms); err != nil {
@@ -194,11 +211,12 @@ func (s *state) sortFields() ([]int, error) {
 	for _, m := range ms {
 		perm = append(perm, m.start)
 	}
+	clear(ms) // see putState
 	s.members = ms[:0]
 	o.perm, o.names, o.ends = perm, o.names[:0], o.ends[:0]
 	var size int
 	for i := range fs {
-		size += len(fs[i].name)
+		size += fs[i].nameEnd - fs[i].nameAt
 	}
 	if len(fs) > maxOrderMembers || size > maxOrderBytes {
 		o.perm = nil
@@ -206,9 +224,10 @@ func (s *state) sortFields() ([]int, error) {
 	}
 	o.plain = true
 	for i := range fs {
-		o.names = append(o.names, fs[i].name...)
+		name := s.fieldName(&fs[i])
+		o.names = append(o.names, name...)
 		o.ends = append(o.ends, len(o.names))
-		o.plain = o.plain && skipPlain(fs[i].name, 0) == len(fs[i].name)
+		o.plain = o.plain && skipPlain(name, 0) == len(name)
 	}
 	return perm, nil
 }
