@@ -34,8 +34,8 @@ type Archive struct {
 	Bucket string
 	// Uploader streams each object; use [NewUploader] for a bounded-memory one.
 	Uploader Uploader
-	// Level is the gzip compression level (a compress/gzip constant); zero means
-	// gzip.DefaultCompression, which suits audit records (see BenchmarkWriteLine).
+	// Level is the gzip compression level (1 to 9, as in compress/gzip); zero means 6,
+	// which suits audit records (see defaultLevel).
 	Level int
 }
 

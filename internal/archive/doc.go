@@ -11,7 +11,7 @@
 // The upload manager cuts the stream into parts of [PartSize] bytes and sends at most
 // [Concurrency] of them at a time, so memory is bounded by roughly (Concurrency+2) × PartSize
 // (the parts in flight, one being filled, and the first part, which the manager reads before it
-// knows whether the object needs a multipart upload) plus the gzip compressor (under 1 MiB),
+// knows whether the object needs a multipart upload) plus the gzip compressor (about 1.1 MB),
 // whatever the size of the object. With the defaults that is about 32 MiB. [NewUploaderFor]
 // for several objects at a time sends 5 MiB parts one at a time instead: about 15 MiB an object.
 //

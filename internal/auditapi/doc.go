@@ -13,4 +13,14 @@
 // of similar APIs: a page 2 requested after a missing nextLink
 // (elastic/beats#30693) and records skipped on multi-page results
 // (elastic/beats#31372).
+//
+// The page reader (ParsePage, in page.go and scan.go) is hand-written
+// rather than encoding/json: on a page of 1,000 records it takes 1.5 ms of
+// CPU and 14 allocations, where encoding/json decoding the same page into
+// {nextLink, data []json.RawMessage} takes 10.5 ms (7 times as much) and
+// 1,020 allocations (BenchmarkParsePage and BenchmarkParsePageEncodingJSON,
+// medians of 5 runs on a loaded shared 2-core EPYC). It validates the whole
+// body as encoding/json does (FuzzParsePage compares them) and hands out
+// each record as a slice of the body, so a page's records are the only
+// record bytes held.
 package auditapi

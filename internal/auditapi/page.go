@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/tokenrelay/tokenrelay/internal/jsonvalue"
+	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 )
 
 // Page is one response of the audit API.
@@ -31,7 +31,7 @@ func ParsePage(body []byte) (Page, error) {
 		if _, err := scanValue(body, i, 0); err != nil {
 			return p, err
 		}
-		return p, &PageError{Index: -1, Reason: "the body is " + jsonvalue.Kind(body[i:]) + ", not an object"}
+		return p, &PageError{Index: -1, Reason: "the body is " + canonjson.Kind(body[i:]) + ", not an object"}
 	}
 	sawData := false
 	i = skipSpace(body, i+1)
@@ -103,7 +103,7 @@ func records(body []byte, i int, dst []json.RawMessage) ([]json.RawMessage, int,
 		case body[i] == 'n':
 			return dst, end, nil
 		}
-		return nil, end, &PageError{Index: -1, Reason: `"data" is ` + jsonvalue.Kind(body[i:]) + ", not an array"}
+		return nil, end, &PageError{Index: -1, Reason: `"data" is ` + canonjson.Kind(body[i:]) + ", not an array"}
 	}
 	i = skipSpace(body, i+1)
 	if i < len(body) && body[i] == ']' {
@@ -115,7 +115,7 @@ func records(body []byte, i int, dst []json.RawMessage) ([]json.RawMessage, int,
 			return nil, end, err
 		}
 		if body[i] != '{' {
-			return nil, end, &PageError{Index: n, Reason: jsonvalue.Kind(body[i:]) + ", not an object"}
+			return nil, end, &PageError{Index: n, Reason: canonjson.Kind(body[i:]) + ", not an object"}
 		}
 		dst = append(dst, body[i:end:end])
 		i = skipSpace(body, end)
@@ -146,5 +146,5 @@ func nextLink(body []byte, i int) (string, int, error) {
 		}
 		return s, end, nil
 	}
-	return "", end, &PageError{Index: -1, Reason: "nextLink is " + jsonvalue.Kind(body[i:]) + ", not a string"}
+	return "", end, &PageError{Index: -1, Reason: "nextLink is " + canonjson.Kind(body[i:]) + ", not a string"}
 }

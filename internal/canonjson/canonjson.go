@@ -31,19 +31,22 @@ const maxPooled = 1 << 20
 
 var states = sync.Pool{New: func() any { return new(state) }}
 
-func getState(src []byte, out []byte, skipID bool) *state {
-	s := states.Get().(*state)
+// reset prepares s for one value.
+func (s *state) reset(src []byte, out []byte, skipID bool) {
 	s.src, s.pos, s.out, s.depth, s.skipID = src, 0, out, 0, skipID
 	s.keys, s.members, s.top, s.spaced = s.keys[:0], s.members[:0], s.top[:0], false
-	return s
 }
 
 func putState(s *state) {
+	// Member names point into the record, and so into its whole page: a
+	// pooled state must not keep a page alive (members is empty unless an
+	// error cut a scan short; fields holds offsets).
 	s.src, s.out = nil, nil
+	clear(s.members)
 	if cap(s.keys) > maxPooled || cap(s.tmp) > maxPooled || cap(s.scratch) > maxPooled {
 		return
 	}
-	if cap(s.members) > maxPooled/32 || cap(s.top) > maxPooled/16 {
+	if cap(s.side) > maxPooled || cap(s.members) > maxPooled/32 || cap(s.top) > maxPooled/16 || cap(s.fields) > maxPooled/48 {
 		return
 	}
 	states.Put(s)
@@ -53,29 +56,26 @@ func putState(s *state) {
 // the extended buffer. raw must not overlap dst's spare capacity. On error
 // dst is returned with its original length.
 func Append(dst, raw []byte) ([]byte, error) {
-	n := len(dst)
-	s := getState(raw, dst, false)
-	err := s.document(false)
-	out := s.out
+	s := states.Get().(*state)
+	out, err := s.append(dst, raw)
 	putState(s)
-	if err != nil {
-		return dst[:n], err
+	return out, err
+}
+
+func (s *state) append(dst, raw []byte) ([]byte, error) {
+	s.reset(raw, dst, false)
+	if err := s.document(false); err != nil {
+		return dst, err
 	}
-	return out, nil
+	return s.out, nil
 }
 
 // ID returns the SHA-256 of the canonical form of the JSON object record,
 // with a top-level "_id" member left out. A value that is not an object is
 // ErrNotObject.
 func ID(record []byte) ([32]byte, error) {
-	s := getState(record, nil, true)
-	s.out = s.scratch[:0]
-	err := s.document(true)
-	var id [32]byte
-	if err == nil {
-		id = sha256.Sum256(s.out)
-	}
-	s.scratch = s.out
+	s := states.Get().(*state)
+	_, id, err := s.withID(nil, record, false)
 	putState(s)
 	return id, err
 }
@@ -86,15 +86,25 @@ func ID(record []byte) ([32]byte, error) {
 // members keep their order and their bytes. No newline is added. On error
 // dst is returned with its original length.
 func WithID(dst, record []byte) (line []byte, id [32]byte, err error) {
-	s := getState(record, nil, true)
-	s.out = s.scratch[:0]
-	err = s.document(true)
+	s := states.Get().(*state)
+	line, id, err = s.withID(dst, record, true)
+	putState(s)
+	return line, id, err
+}
+
+// withID computes the id of record and, if line, appends the record's line to
+// dst.
+func (s *state) withID(dst, record []byte, line bool) ([]byte, [32]byte, error) {
+	s.reset(record, s.scratch[:0], true)
+	err := s.document(true)
+	var id [32]byte
 	if err == nil {
 		id = sha256.Sum256(s.out)
-		dst = s.appendLine(dst, &id)
+		if line {
+			dst = s.appendLine(dst, &id)
+		}
 	}
 	s.scratch = s.out
-	putState(s)
 	return dst, id, err
 }
 
@@ -104,6 +114,14 @@ func (s *state) appendLine(dst []byte, id *[32]byte) []byte {
 	dst = append(dst, `{"_id":"`...)
 	dst = hex.AppendEncode(dst, id[:])
 	dst = append(dst, '"')
+	if !s.spaced && contiguous(s.top) {
+		// The members as they came, separated by commas: one copy.
+		if len(s.top) > 0 {
+			dst = append(dst, ',')
+			dst = append(dst, s.src[s.top[0].start:s.top[len(s.top)-1].end]...)
+		}
+		return append(dst, '}')
+	}
 	for _, m := range s.top {
 		dst = append(dst, ',')
 		if s.spaced {
@@ -113,6 +131,17 @@ func (s *state) appendLine(dst []byte, id *[32]byte) []byte {
 		}
 	}
 	return append(dst, '}')
+}
+
+// contiguous reports whether the spans follow each other with one byte (a
+// comma, in a record without whitespace) between them.
+func contiguous(spans []span) bool {
+	for i := 1; i < len(spans); i++ {
+		if spans[i].start != spans[i-1].end+1 {
+			return false
+		}
+	}
+	return true
 }
 
 // appendCompact appends valid JSON text src without insignificant

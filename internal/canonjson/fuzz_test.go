@@ -21,10 +21,20 @@ func FuzzCanonical(f *testing.F) {
 		`{"_id":"x","z":1,"a":2}`,
 		`{"a":1,"a":2}`,
 		`{"\u20ac":1,"\ud83d\ude00":2,"\ufb33":3}`,
+		avepointRecord,
+		`{"_id":1,` + avepointRecord[1:],
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkFastPath(t, data, avepointRecord)
+		checkEscaped(t, data)
+		var want string // String before its fast path
+		trimmed := bytes.TrimSpace(data)
+		wantOK := len(trimmed) > 0 && trimmed[0] == '"' && json.Unmarshal(trimmed, &want) == nil
+		if got, ok := String(data); got != want || ok != wantOK {
+			t.Fatalf("String(%q) = %q, %v; encoding/json %q, %v", data, got, ok, want, wantOK)
+		}
 		out, err := Append(nil, data)
 		valid := json.Valid(data)
 		if err != nil {

@@ -1,9 +1,6 @@
 package canonjson
 
-import (
-	"fmt"
-	"slices"
-)
+import "fmt"
 
 // maxDepth bounds nesting, as encoding/json does.
 const maxDepth = 10000
@@ -23,44 +20,14 @@ type state struct {
 	scratch []byte   // reused as out by ID and WithID
 	top     []span   // raw top-level members except "_id", for WithID
 	spaced  bool     // whitespace seen inside the top-level value
-}
 
-// member is one object member: its unescaped name and the span of its
-// canonical `"name":value` text in out. prefix holds the name's first 8
-// bytes, big-endian and zero-padded, when they are ASCII (ascii is then
-// true): for such names comparing prefixes orders them as compareNames does,
-// whenever the prefixes differ.
-type member struct {
-	name       []byte
-	start, end int
-	prefix     uint64
-	ascii      bool
-}
-
-func newMember(name []byte, start, end int) member {
-	m := member{name: name, start: start, end: end, ascii: true}
-	for i := range 8 {
-		var c byte
-		if i < len(name) {
-			c = name[i]
-		}
-		if c >= 0x80 {
-			m.ascii = false
-			break
-		}
-		m.prefix = m.prefix<<8 | uint64(c)
-	}
-	return m
-}
-
-func compareMembers(x, y *member) int {
-	if x.ascii && y.ascii && x.prefix != y.prefix {
-		if x.prefix < y.prefix {
-			return -1
-		}
-		return 1
-	}
-	return compareNames(x.name, y.name)
+	side   []byte  // canonical text of the top-level members not kept raw
+	fields []field // the top-level object's members
+	order  order   // the member order of the last top-level object
+	// sameOrder: the top-level object's names so far are those of order,
+	// in its sequence.
+	sameOrder bool
+	generic   bool // canonicalise the top-level object as a nested one (tests)
 }
 
 type span struct{ start, end int }
@@ -85,7 +52,13 @@ func (s *state) document(object bool) error {
 		}
 		return ErrNotObject
 	}
-	if err := s.value(); err != nil {
+	var err error
+	if !s.generic && s.pos < len(s.src) && s.src[s.pos] == '{' {
+		err = s.topObject()
+	} else {
+		err = s.value()
+	}
+	if err != nil {
 		return err
 	}
 	s.ws()
@@ -96,6 +69,13 @@ func (s *state) document(object bool) error {
 }
 
 func (s *state) ws() {
+	if s.pos < len(s.src) && s.src[s.pos] > ' ' {
+		return // the common case, kept small enough to inline
+	}
+	s.space()
+}
+
+func (s *state) space() {
 	start := s.pos
 	for s.pos < len(s.src) {
 		switch s.src[s.pos] {
@@ -127,14 +107,7 @@ func (s *state) value() error {
 		if err != nil {
 			return err
 		}
-		if plain {
-			s.out = appendQuoted(s.out, s.src[a:b])
-			return nil
-		}
-		k := len(s.keys)
-		s.keys = unescape(s.keys, s.src[a:b])
-		s.out = appendString(s.out, s.keys[k:])
-		s.keys = s.keys[:k]
+		s.out = s.appendStringValue(s.out, s.src[a:b], plain)
 		return nil
 	case c == '-' || c >= '0' && c <= '9':
 		return s.number()
@@ -146,6 +119,22 @@ func (s *state) value() error {
 		return s.literal("null")
 	}
 	return s.unexpected("a value")
+}
+
+// appendStringValue appends the canonical form of a validated string's
+// content.
+func (s *state) appendStringValue(dst, content []byte, plain bool) []byte {
+	if plain {
+		return appendQuoted(dst, content)
+	}
+	if out, ok := appendEscaped(dst, content); ok {
+		return out
+	}
+	k := len(s.keys)
+	s.keys = unescape(s.keys, content)
+	dst = appendString(dst, s.keys[k:])
+	s.keys = s.keys[:k]
+	return dst
 }
 
 func (s *state) literal(lit string) error {
@@ -221,18 +210,10 @@ func (s *state) object() error {
 		if err != nil {
 			return err
 		}
-		name := s.src[a:b]
-		if !plain {
-			k := len(s.keys)
-			s.keys = unescape(s.keys, name)
-			name = s.keys[k:]
+		name := s.name(a, b, plain)
+		if err := s.colon(); err != nil {
+			return err
 		}
-		s.ws()
-		if s.pos >= len(s.src) || s.src[s.pos] != ':' {
-			return s.unexpected("':'")
-		}
-		s.pos++
-		s.ws()
 		isID := top && string(name) == "_id"
 		if isID && seenID {
 			return s.errf("duplicate member name %q", "_id")
@@ -273,26 +254,20 @@ func (s *state) object() error {
 			}
 			s.members = append(s.members, m)
 		}
-		s.ws()
-		if s.pos >= len(s.src) {
-			return s.unexpected("',' or '}'")
+		more, err := s.nextMember()
+		if err != nil {
+			return err
 		}
-		switch s.src[s.pos] {
-		case ',':
-			s.pos++
-			continue
-		case '}':
-			s.pos++
-		default:
-			return s.unexpected("',' or '}'")
+		if !more {
+			break
 		}
-		break
 	}
 	if !sorted {
 		if err := s.reorder(body, s.members[base:]); err != nil {
 			return err
 		}
 	}
+	clear(s.members[base:]) // see putState
 	s.members = s.members[:base]
 	s.keys = s.keys[:keysBase]
 	s.depth--
@@ -300,17 +275,44 @@ func (s *state) object() error {
 	return nil
 }
 
+// name returns the member name whose content is src[a:b], decoded into
+// s.keys when it holds escapes.
+func (s *state) name(a, b int, plain bool) []byte {
+	if plain {
+		return s.src[a:b]
+	}
+	return s.unescapeName(a, b)
+}
+
+func (s *state) unescapeName(a, b int) []byte {
+	k := len(s.keys)
+	s.keys = unescape(s.keys, s.src[a:b])
+	return s.keys[k:]
+}
+
+// colon skips the ':' after a member name and the whitespace around it.
+func (s *state) colon() error {
+	if p := s.pos; p+1 < len(s.src) && s.src[p] == ':' && s.src[p+1] > ' ' {
+		s.pos = p + 1 // the common case, kept small enough to inline
+		return nil
+	}
+	return s.spacedColon()
+}
+
+func (s *state) spacedColon() error {
+	s.ws()
+	if s.pos >= len(s.src) || s.src[s.pos] != ':' {
+		return s.unexpected("':'")
+	}
+	s.pos++
+	s.ws()
+	return nil
+}
+
 // reorder rewrites out[body:] with the members ms in name order.
 func (s *state) reorder(body int, ms []member) error {
-	if len(ms) <= 40 {
-		insertionSort(ms)
-	} else {
-		slices.SortFunc(ms, func(x, y member) int { return compareMembers(&x, &y) })
-	}
-	for i := 1; i < len(ms); i++ {
-		if compareMembers(&ms[i-1], &ms[i]) == 0 {
-			return s.errf("duplicate member name %q in the object ending", clip(ms[i].name))
-		}
+	if err := s.sortMembers(ms); err != nil {
+		return err
 	}
 	s.tmp = append(s.tmp[:0], s.out[body:]...)
 	s.out = s.out[:body]
@@ -323,21 +325,28 @@ func (s *state) reorder(body int, ms []member) error {
 	return nil
 }
 
-func insertionSort(ms []member) {
-	for i := 1; i < len(ms); i++ {
-		m := ms[i]
-		j := i
-		for ; j > 0 && compareMembers(&ms[j-1], &m) > 0; j-- {
-			ms[j] = ms[j-1]
-		}
-		ms[j] = m
+// nextMember reads what follows an object member: ',' (more is true) or
+// '}'.
+func (s *state) nextMember() (more bool, err error) {
+	if s.pos < len(s.src) && s.src[s.pos] == ',' {
+		s.pos++ // the common case, kept small enough to inline
+		return true, nil
 	}
+	return s.lastMember()
 }
 
-// clip shortens a member name for an error message.
-func clip(name []byte) string {
-	if len(name) > 64 {
-		return string(name[:64]) + "…"
+func (s *state) lastMember() (more bool, err error) {
+	s.ws()
+	if s.pos >= len(s.src) {
+		return false, s.unexpected("',' or '}'")
 	}
-	return string(name)
+	switch s.src[s.pos] {
+	case ',':
+		s.pos++
+		return true, nil
+	case '}':
+		s.pos++
+		return false, nil
+	}
+	return false, s.unexpected("',' or '}'")
 }

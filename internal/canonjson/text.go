@@ -1,6 +1,10 @@
 package canonjson
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf8"
+)
 
 // plain marks the bytes a string's content can hold that need no decoding:
 // not '"', '\\', a control character, or 0xED (the lead byte of an encoded
@@ -19,9 +23,7 @@ func (s *state) scanString() (a, b int, isPlain bool, err error) {
 	i := s.pos + 1
 	a, isPlain = i, true
 	for {
-		for i < len(src) && plain[src[i]] {
-			i++
-		}
+		i = skipPlain(src, i)
 		if i >= len(src) {
 			s.pos = i
 			return 0, 0, false, s.unexpected("'\"' closing the string")
@@ -59,6 +61,32 @@ func (s *state) scanString() (a, b int, isPlain bool, err error) {
 			i++
 		}
 	}
+}
+
+// SWAR constants: the byte b in every lane.
+const (
+	lanes01 = 0x0101010101010101
+	lanes80 = 0x8080808080808080
+)
+
+// skipPlain returns the index of the first byte at or after i that is not
+// plain, or len(src). It tests eight bytes at a time: a lane of
+// (x - 0x01…) &^ x & 0x80… is set where x's byte is zero (exactly for the
+// lowest such byte, which is the one that counts), so XOR with the byte
+// looked for finds it; (x - 0x20…) &^ x & 0x80… finds a byte below 0x20.
+func skipPlain(src []byte, i int) int {
+	for ; i+8 <= len(src); i += 8 {
+		x := binary.LittleEndian.Uint64(src[i:])
+		q, bs, ed := x^(lanes01*'"'), x^(lanes01*'\\'), x^(lanes01*0xED)
+		t := (q-lanes01)&^q | (bs-lanes01)&^bs | (ed-lanes01)&^ed | (x-lanes01*0x20)&^x
+		if t &= lanes80; t != 0 {
+			return i + bits.TrailingZeros64(t)>>3
+		}
+	}
+	for i < len(src) && plain[src[i]] {
+		i++
+	}
+	return i
 }
 
 func unhex(c byte) int {
@@ -175,27 +203,73 @@ func appendString(dst, s []byte) []byte {
 			continue
 		}
 		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
+		if c == '"' || c == '\\' {
 			dst = append(dst, '\\', c)
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		} else {
+			dst = appendControl(dst, c)
 		}
 		i++
 		start = i
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// appendEscaped appends, in one pass, the canonical form of the content of a
+// validated string that holds escapes; as appendString(unescape(content))
+// would, but false when the content holds a surrogate, escaped or encoded
+// (0xED), which only unescape joins into a character or keeps alone.
+func appendEscaped(dst, content []byte) ([]byte, bool) {
+	n := len(dst)
+	dst = append(dst, '"')
+	for i := 0; ; {
+		j := skipPlain(content, i)
+		dst = append(dst, content[i:j]...)
+		if j >= len(content) {
+			return append(dst, '"'), true
+		}
+		if content[j] == 0xED {
+			return dst[:n], false
+		}
+		switch e := content[j+1]; e { // content[j] is '\\'
+		case 'u':
+			r := rune(unhex(content[j+2]))<<12 | rune(unhex(content[j+3]))<<8 | rune(unhex(content[j+4]))<<4 | rune(unhex(content[j+5]))
+			switch {
+			case r >= 0xD800 && r <= 0xDFFF:
+				return dst[:n], false
+			case r == '"' || r == '\\':
+				dst = append(dst, '\\', byte(r))
+			case r < 0x20:
+				dst = appendControl(dst, byte(r))
+			default:
+				dst = utf8.AppendRune(dst, r)
+			}
+			i = j + 6
+		case '/':
+			dst = append(dst, '/')
+			i = j + 2
+		default: // '"', '\\', b, f, n, r, t: already in the canonical short form
+			dst = append(dst, '\\', e)
+			i = j + 2
+		}
+	}
+}
+
+// appendControl appends the RFC 8785 escape of the control character c.
+func appendControl(dst []byte, c byte) []byte {
+	switch c {
+	case '\b':
+		return append(dst, '\\', 'b')
+	case '\f':
+		return append(dst, '\\', 'f')
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
 }
 
 // compareNames orders decoded member names by their UTF-16 code units, as

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tokenrelay/tokenrelay/internal/jsonvalue"
+	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 )
 
 // Field names of the secret's JSON object.
@@ -37,7 +37,7 @@ func Parse(secretID, secretString string) (Credentials, error) {
 	}
 	trimmed := bytes.TrimSpace([]byte(secretString))
 	if trimmed[0] != '{' {
-		return fail("", "SecretString must be a JSON object, not "+jsonvalue.Kind(trimmed))
+		return fail("", "SecretString must be a JSON object, not "+canonjson.Kind(trimmed))
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(trimmed, &obj); err != nil {
@@ -52,7 +52,7 @@ func Parse(secretID, secretString string) (Credentials, error) {
 		}
 		v, ok := stringValue(raw)
 		if !ok {
-			return fail(name, "must be a string, not "+jsonvalue.Kind(raw))
+			return fail(name, "must be a string, not "+canonjson.Kind(raw))
 		}
 		fields[name] = v
 	}
@@ -110,5 +110,5 @@ func stringValue(raw json.RawMessage) (string, bool) {
 	if string(bytes.TrimSpace(raw)) == "null" {
 		return "", true
 	}
-	return jsonvalue.String(raw)
+	return canonjson.String(raw)
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/tokenrelay/tokenrelay/internal/jsonvalue"
+	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 	"github.com/tokenrelay/tokenrelay/internal/redact"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 )
@@ -49,15 +49,15 @@ func parseResponse(status int, h http.Header, body []byte, now time.Time, defaul
 		if status < 200 || status > 299 {
 			e.RetryAfterDelay = retry.ParseRetryAfter(h.Get("Retry-After"), now)
 		}
-		if at, ok := jsonvalue.String(fields["access_token"]); ok {
+		if at, ok := canonjson.String(fields["access_token"]); ok {
 			secrets = append(secrets, at)
 		}
-		code, _ := jsonvalue.String(fields["error"])
+		code, _ := canonjson.String(fields["error"])
 		if code == "" && fields["error"] != nil && !isNull(fields["error"]) {
 			code = string(fields["error"])
 		}
 		if e.ErrorCode = clean(code, maxErrorCode, secrets...); e.ErrorCode != "" {
-			desc, _ := jsonvalue.String(fields["error_description"])
+			desc, _ := canonjson.String(fields["error_description"])
 			e.ErrorDescription = clean(desc, maxDescription, secrets...)
 		} else if trimmed := bytes.TrimSpace(body); status >= 200 && status <= 299 && !bytes.HasPrefix(trimmed, []byte("<")) {
 			// A success status with a body that is not an OAuth response may still carry the
@@ -213,7 +213,7 @@ func stringField(fields map[string]json.RawMessage, name string) (string, error)
 	if raw == nil || isNull(raw) {
 		return "", nil
 	}
-	s, ok := jsonvalue.String(raw)
+	s, ok := canonjson.String(raw)
 	if !ok {
 		return "", fmt.Errorf("%s is not a string", name)
 	}
@@ -226,7 +226,7 @@ func scopeField(raw json.RawMessage) (string, error) {
 	if raw == nil || isNull(raw) {
 		return "", nil
 	}
-	if s, ok := jsonvalue.String(raw); ok {
+	if s, ok := canonjson.String(raw); ok {
 		return sanitize(s), nil
 	}
 	var list []string
@@ -244,7 +244,7 @@ func numberField(fields map[string]json.RawMessage, name string) (v float64, ok 
 		return 0, false, nil
 	}
 	text := string(raw)
-	if s, isString := jsonvalue.String(raw); isString {
+	if s, isString := canonjson.String(raw); isString {
 		text = strings.TrimSpace(s)
 	}
 	// JSON number grammar only: no hex, no "Inf", no "NaN", no underscores.

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/tokenrelay/tokenrelay/internal/jsonvalue"
+	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 )
 
 // nameRE is what a target name must match.
@@ -60,7 +60,7 @@ func (p *parser) document(doc []byte) *Document {
 	}
 	top, ok := members(doc)
 	if !ok {
-		p.add("", "", "the document must be a JSON object, not "+jsonvalue.Kind(doc))
+		p.add("", "", "the document must be a JSON object, not "+canonjson.Kind(doc))
 		return nil
 	}
 	var defaultsRaw, targetsRaw json.RawMessage
@@ -85,7 +85,7 @@ func (p *parser) document(doc []byte) *Document {
 	if defaultsRaw != nil {
 		ms, ok := members(defaultsRaw)
 		if !ok {
-			p.add("", "defaults", "must be an object, not "+jsonvalue.Kind(defaultsRaw))
+			p.add("", "defaults", "must be an object, not "+canonjson.Kind(defaultsRaw))
 		}
 		defaults = p.spec(ms, "", "defaults.", true)
 	}
@@ -97,7 +97,7 @@ func (p *parser) document(doc []byte) *Document {
 	els, ok := elements(targetsRaw)
 	switch {
 	case !ok:
-		p.add("", "targets", "must be an array of targets, not "+jsonvalue.Kind(targetsRaw))
+		p.add("", "targets", "must be an array of targets, not "+canonjson.Kind(targetsRaw))
 		return nil
 	case len(els) == 0:
 		p.add("", "targets", "must list at least one target")
@@ -110,7 +110,7 @@ func (p *parser) document(doc []byte) *Document {
 		label := "targets[" + strconv.Itoa(i) + "]"
 		ms, ok := members(el)
 		if !ok {
-			p.add(label, "", "must be an object, not "+jsonvalue.Kind(el))
+			p.add(label, "", "must be an object, not "+canonjson.Kind(el))
 			continue
 		}
 		if name, ok := nameOf(ms); ok {
@@ -126,7 +126,7 @@ func (p *parser) document(doc []byte) *Document {
 func nameOf(ms []member) (string, bool) {
 	for _, m := range ms {
 		if m.key == fieldName {
-			name, ok := jsonvalue.String(m.value)
+			name, ok := canonjson.String(m.value)
 			return name, ok && nameRE.MatchString(name)
 		}
 	}
@@ -160,9 +160,9 @@ func (p *parser) spec(ms []member, target, prefix string, inDefaults bool) spec 
 		}
 		switch k {
 		case kindString:
-			v, ok := jsonvalue.String(m.value)
+			v, ok := canonjson.String(m.value)
 			if !ok {
-				p.add(target, field, "must be a string, not "+jsonvalue.Kind(m.value))
+				p.add(target, field, "must be a string, not "+canonjson.Kind(m.value))
 				s.bad[m.key] = true
 				continue
 			}
@@ -179,7 +179,7 @@ func (p *parser) spec(ms []member, target, prefix string, inDefaults bool) spec 
 func (p *parser) params(s *spec, raw json.RawMessage, target, field string) {
 	ms, ok := members(raw)
 	if !ok {
-		p.add(target, field, "must be an object of strings, not "+jsonvalue.Kind(raw))
+		p.add(target, field, "must be an object of strings, not "+canonjson.Kind(raw))
 		s.bad[fieldParams] = true
 		return
 	}
@@ -190,9 +190,9 @@ func (p *parser) params(s *spec, raw json.RawMessage, target, field string) {
 			p.add(target, field+"."+shortKey(m.key), "duplicate field")
 			continue
 		}
-		v, ok := jsonvalue.String(m.value)
+		v, ok := canonjson.String(m.value)
 		if !ok {
-			p.add(target, field+"."+shortKey(m.key), "must be a string, not "+jsonvalue.Kind(m.value))
+			p.add(target, field+"."+shortKey(m.key), "must be a string, not "+canonjson.Kind(m.value))
 			continue
 		}
 		s.params[m.key] = v
@@ -203,15 +203,15 @@ func (p *parser) params(s *spec, raw json.RawMessage, target, field string) {
 func (p *parser) instances(s *spec, raw json.RawMessage, target, field string) {
 	els, ok := elements(raw)
 	if !ok {
-		p.add(target, field, "must be an array of instance names, not "+jsonvalue.Kind(raw))
+		p.add(target, field, "must be an array of instance names, not "+canonjson.Kind(raw))
 		s.bad[fieldInstances] = true
 		return
 	}
 	s.hasInstances = true
 	for i, el := range els {
-		v, ok := jsonvalue.String(el)
+		v, ok := canonjson.String(el)
 		if !ok {
-			p.add(target, fmt.Sprintf("%s[%d]", field, i), "must be a string, not "+jsonvalue.Kind(el))
+			p.add(target, fmt.Sprintf("%s[%d]", field, i), "must be a string, not "+canonjson.Kind(el))
 			s.bad[fieldInstances] = true
 			continue
 		}

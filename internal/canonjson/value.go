@@ -1,13 +1,9 @@
-// Package jsonvalue holds the two questions the project's hand-written JSON
-// readers (the refresher's configuration, credential secrets, token
-// responses, audit pages) ask of a raw JSON value (RFC 8259): which type it
-// is, for error messages that must not repeat the value, and what string it
-// holds.
-package jsonvalue
+package canonjson
 
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // Kind names the JSON type of raw, a valid JSON value (leading white space
@@ -40,6 +36,12 @@ func String(raw []byte) (string, bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '"' {
 		return "", false
+	}
+	// Most strings (tokens, names, URLs) hold no escape: their content is
+	// the string, without encoding/json's three allocations.
+	if content := raw[1:max(len(raw)-1, 1)]; len(raw) >= 2 && raw[len(raw)-1] == '"' &&
+		skipPlain(content, 0) == len(content) && utf8.Valid(content) {
+		return string(content), true
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {

@@ -1,9 +1,9 @@
-package jsonvalue_test
+package canonjson_test
 
 import (
 	"testing"
 
-	"github.com/tokenrelay/tokenrelay/internal/jsonvalue"
+	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 )
 
 func TestKind(t *testing.T) {
@@ -12,7 +12,7 @@ func TestKind(t *testing.T) {
 		`false`: "a boolean", `null`: "null", `-1.5e3`: "a number", ``: "nothing", "\n\t": "nothing",
 	}
 	for in, want := range tests {
-		if got := jsonvalue.Kind([]byte(in)); got != want {
+		if got := canonjson.Kind([]byte(in)); got != want {
 			t.Errorf("got Kind(%q) = %q; want %q", in, got, want)
 		}
 	}
@@ -30,9 +30,17 @@ func TestString(t *testing.T) {
 		{`1`, "", false},
 		{`"unterminated`, "", false},
 		{``, "", false},
+		{`"`, "", false},
+		{`"plain token.value_-~"`, "plain token.value_-~", true},
+		{`"a" "b"`, "", false},
+		{"\"a\tb\"", "", false},
+		{"\"a\xffb\"", "a\ufffdb", true},
+		{"\"\xed\x9f\xbf\"", "\ud7ff", true},
+		{"\"\xed\xa0\x80\"", "\ufffd\ufffd\ufffd", true},
+		{`"é€😀"`, "é€😀", true},
 	}
 	for _, tt := range tests {
-		got, ok := jsonvalue.String([]byte(tt.in))
+		got, ok := canonjson.String([]byte(tt.in))
 		if got != tt.want || ok != tt.wantOK {
 			t.Errorf("got String(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.wantOK)
 		}
