@@ -54,6 +54,7 @@ tools-test: tools-go
 	@command -v node >/dev/null || { echo "make: node not found: install Node.js 20 or later (apt-get install nodejs npm)" >&2; exit 1; }
 	@command -v npm >/dev/null || { echo "make: npm not found: install npm (apt-get install npm)" >&2; exit 1; }
 	@command -v cfn-lint >/dev/null || { echo "make: cfn-lint not found: pip install cfn-lint (1.x)" >&2; exit 1; }
+	@python3 -c 'import boto3' 2>/dev/null || { echo "make: python3 with boto3 not found (examples/python): pip install boto3 (moto[server] brings it)" >&2; exit 1; }
 
 tools: tools-test npm rie
 
