@@ -42,12 +42,37 @@ type Writer struct {
 	mu sync.Mutex
 }
 
-// Put writes ms at now with the dimensions dims (name → value). Each metric
-// is published twice: with every dimension, and with none, so that one
-// alarm on the metric without dimensions watches every value of them (the
-// dimension set [] of the specification).
+// Line is one EMF log line: a log record (level, message, timestamp) that
+// also carries metrics.
+type Line struct {
+	// Level is the record's level; "" means INFO. Lambda drops a record
+	// below the function's application log level, so a metric line must
+	// keep a level that level lets through.
+	Level string
+	// Message is the record's message.
+	Message string
+	// Dimensions are the metrics' dimensions, name → value.
+	Dimensions map[string]string
+	// Rollup also publishes every metric without dimensions (the dimension
+	// set [] of the specification), so that one alarm on the metric
+	// watches every value of the dimensions.
+	Rollup bool
+	// Properties are further members of the record, not dimensions (a
+	// dimension per value would make a metric per value).
+	Properties map[string]any
+	// Metrics are the values.
+	Metrics []Metric
+}
+
+// Put writes ms at now with the dimensions dims (name → value), rolled up:
+// each metric is published with every dimension and with none.
 func (w *Writer) Put(now time.Time, message string, dims map[string]string, ms ...Metric) error {
-	if w == nil || w.W == nil || len(ms) == 0 {
+	return w.Write(now, Line{Message: message, Dimensions: dims, Rollup: true, Metrics: ms})
+}
+
+// Write writes l at now as one line.
+func (w *Writer) Write(now time.Time, l Line) error {
+	if w == nil || w.W == nil || len(l.Metrics) == 0 {
 		return nil
 	}
 	type metric struct {
@@ -63,29 +88,41 @@ func (w *Writer) Put(now time.Time, message string, dims map[string]string, ms .
 	if ns == "" {
 		ns = Namespace
 	}
+	if l.Level == "" {
+		l.Level = "INFO"
+	}
 	line := map[string]any{
-		"level":     "INFO",
-		"message":   message,
+		"level":     l.Level,
+		"message":   l.Message,
 		"timestamp": now.UTC().Format(time.RFC3339Nano),
 	}
-	names := slices.Sorted(maps.Keys(dims))
-	for _, k := range names {
-		line[k] = dims[k]
+	for k, v := range l.Properties {
+		line[k] = v
 	}
-	d := directive{Namespace: ns, Dimensions: [][]string{names, {}}}
-	for _, m := range ms {
+	names := slices.Sorted(maps.Keys(l.Dimensions))
+	for _, k := range names {
+		line[k] = l.Dimensions[k]
+	}
+	d := directive{Namespace: ns, Dimensions: [][]string{}}
+	if len(names) > 0 {
+		d.Dimensions = append(d.Dimensions, names)
+	}
+	if l.Rollup && len(names) > 0 {
+		d.Dimensions = append(d.Dimensions, []string{})
+	}
+	for _, m := range l.Metrics {
 		line[m.Name] = m.Value
 		d.Metrics = append(d.Metrics, metric{Name: m.Name, Unit: m.Unit})
 	}
 	line["_aws"] = map[string]any{"Timestamp": now.UnixMilli(), "CloudWatchMetrics": []directive{d}}
 	b, err := json.Marshal(line)
 	if err != nil {
-		return fmt.Errorf("metrics: encode %s: %w", message, err)
+		return fmt.Errorf("metrics: encode %s: %w", l.Message, err)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if _, err := w.W.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("metrics: write %s: %w", message, err)
+		return fmt.Errorf("metrics: write %s: %w", l.Message, err)
 	}
 	return nil
 }

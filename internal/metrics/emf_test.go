@@ -81,3 +81,31 @@ func TestParseRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteLine: a line without rollup publishes its dimension set alone,
+// carries its level and properties, and its properties are no dimensions.
+func TestWriteLine(t *testing.T) {
+	var buf bytes.Buffer
+	now := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
+	err := (&metrics.Writer{W: &buf}).Write(now, metrics.Line{
+		Level: "WARN", Message: "metric PoisonRecords",
+		Dimensions: map[string]string{"FunctionName": "auditpull"},
+		Properties: map[string]any{"Window": "2026-11-22T06:00:00Z/2026-11-22T07:00:00Z"},
+		Metrics:    []metrics.Metric{{Name: "PoisonRecords", Unit: metrics.Count, Value: 2}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := metrics.Parse(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rec.DimensionSets, [][]string{{"FunctionName"}}) || rec.Values["PoisonRecords"] != 2 {
+		t.Errorf("got %+v; want PoisonRecords 2 by FunctionName alone", rec)
+	}
+	for _, member := range []string{`"level":"WARN"`, `"Window":"2026-11-22T06:00:00Z/2026-11-22T07:00:00Z"`} {
+		if !strings.Contains(buf.String(), member) {
+			t.Errorf("line %s lacks %s", buf.String(), member)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
+	"github.com/tokenrelay/tokenrelay/internal/metrics"
 )
 
 // TestTemplateContract pins what the other parts of the project rely on:
@@ -238,7 +239,7 @@ func TestTemplateContract(t *testing.T) {
 		// The audit pull publishes PoisonRecords (a WARN line naming the window)
 		// in the namespace and with the dimension FunctionName it uses for the lag.
 		if p := tokenRelay[auditpull.MetricPoison]; p == nil {
-			t.Errorf("got no %s/%s alarm; want one", auditpull.MetricNamespace, auditpull.MetricPoison)
+			t.Errorf("got no %s/%s alarm; want one", metrics.Namespace, auditpull.MetricPoison)
 		} else {
 			dims := asList(p["Dimensions"])
 			var dim, fn string
