@@ -14,6 +14,9 @@ func TestRawLine(t *testing.T) {
 		{"duplicate member", `{"a": 1, "a" : "x y"}`, `,"a":1,"a":"x y"}`},
 		{"empty object", "{ \n}", `}`},
 		{"escaped quote", `{"s": "say \"hi\" \\", "t" :[ 1, 2 ]}`, `,"s":"say \"hi\" \\","t":[1,2]}`},
+		{"own _id twice and _id_basis", `{"_id":"theirs","a":{"_id":"nested stays"},"_id":[1,{"x":"}"}],"\u005fid_basis":"x","b":2}`,
+			`,"a":{"_id":"nested stays"},"b":2}`},
+		{"only its own _id", `{"_id": 1}`, `}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
