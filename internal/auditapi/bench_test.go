@@ -31,6 +31,21 @@ func BenchmarkParsePage(b *testing.B) {
 	b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "records/s")
 }
 
+// BenchmarkSplitPage splits the page of BenchmarkParsePage as an Unchecked
+// client does, without validating the records.
+func BenchmarkSplitPage(b *testing.B) {
+	body := page1000()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := SplitPage(body)
+		if err != nil || len(p.Data) != 1000 {
+			b.Fatal(len(p.Data), err)
+		}
+	}
+	b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "records/s")
+}
+
 // BenchmarkParsePageEncodingJSON decodes the page of BenchmarkParsePage with
 // encoding/json into the same shape, for the package documentation's
 // comparison.
