@@ -210,60 +210,54 @@ const maxSplitDepth = 256
 // strings and brackets only; false for what is not an object so delimited
 // (or nested deeper than maxSplitDepth). In valid JSON that is the object's
 // end; in anything else a consumer that validates the record sees it.
+//
+// A string ends at the first quote not escaped by a backslash; it is tested
+// eight bytes at a time: a lane of (x - 0x01…) &^ x & 0x80… is set where x's
+// byte is zero (exactly for the lowest such byte, which is the one that
+// counts), so XOR with the byte looked for finds it.
 func skipRecord(body []byte, i int) (int, bool) {
 	if i >= len(body) || body[i] != '{' {
 		return i, false
 	}
 	depth := 0
 	for i < len(body) {
-		switch body[i] {
+		c := body[i]
+		i++
+		switch c {
 		case '"':
-			end, ok := skipString(body, i+1)
-			if !ok {
-				return end, false
+		str:
+			for {
+				for ; i+8 <= len(body); i += 8 {
+					x := binary.LittleEndian.Uint64(body[i:])
+					q, bs := x^(lanes01*'"'), x^(lanes01*'\\')
+					if t := ((q-lanes01)&^q | (bs-lanes01)&^bs) & lanes80; t != 0 {
+						i += bits.TrailingZeros64(t) >> 3
+						break
+					}
+				}
+				for i < len(body) && body[i] != '"' && body[i] != '\\' {
+					i++
+				}
+				switch {
+				case i >= len(body):
+					return len(body), false
+				case body[i] == '"':
+					i++
+					break str
+				}
+				i += 2 // a backslash and the byte it escapes
 			}
-			i = end
-			continue
 		case '{', '[':
 			if depth++; depth > maxSplitDepth {
 				return i, false
 			}
 		case '}', ']':
 			if depth--; depth == 0 {
-				return i + 1, true
+				return i, true
 			}
 		}
-		i++
 	}
-	return i, false
-}
-
-// skipString returns the index after the closing quote of the string whose
-// content starts at body[i], skipping the byte after each backslash; it
-// tests eight bytes at a time: a lane of (x - 0x01…) &^ x & 0x80… is set
-// where x's byte is zero (exactly for the lowest such byte, which is the one
-// that counts), so XOR with the byte looked for finds it.
-func skipString(body []byte, i int) (int, bool) {
-	for {
-		for ; i+8 <= len(body); i += 8 {
-			x := binary.LittleEndian.Uint64(body[i:])
-			q, bs := x^(lanes01*'"'), x^(lanes01*'\\')
-			if t := ((q-lanes01)&^q | (bs-lanes01)&^bs) & lanes80; t != 0 {
-				i += bits.TrailingZeros64(t) >> 3
-				break
-			}
-		}
-		for i < len(body) && body[i] != '"' && body[i] != '\\' {
-			i++
-		}
-		switch {
-		case i >= len(body):
-			return len(body), false
-		case body[i] == '"':
-			return i + 1, true
-		}
-		i += 2 // a backslash and the byte it escapes
-	}
+	return len(body), false
 }
 
 // SWAR constants: the byte b in every lane.
