@@ -18,12 +18,19 @@ func page1000() []byte {
 	return append(b, "]}"...)
 }
 
-func BenchmarkParsePage(b *testing.B) {
+func BenchmarkParsePage(b *testing.B) { benchPage(b, ParsePage) }
+
+// BenchmarkSplitPage splits the page of BenchmarkParsePage as an Unchecked
+// client does, without validating the records.
+func BenchmarkSplitPage(b *testing.B) { benchPage(b, SplitPage) }
+
+// benchPage runs parse over the page of page1000.
+func benchPage(b *testing.B, parse func([]byte) (Page, error)) {
 	body := page1000()
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		p, err := ParsePage(body)
+		p, err := parse(body)
 		if err != nil || len(p.Data) != 1000 {
 			b.Fatal(len(p.Data), err)
 		}

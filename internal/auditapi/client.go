@@ -59,6 +59,12 @@ type Client struct {
 	// items as returned, for the caller to set aside, instead of failing the
 	// page; the page must otherwise be well formed.
 	Lenient bool
+	// Unchecked delivers each page's records split by SplitPage, not
+	// validated, for a caller that validates every record anyway (as
+	// canonjson does): fn must return an error wrapping ErrRecordNotJSON
+	// for a record that is not valid JSON (Valid), and Pages then returns
+	// the error the validated page would have had.
+	Unchecked bool
 }
 
 // Pages requests the records of q page by page and calls fn with each
@@ -85,11 +91,17 @@ func (c *Client) Pages(ctx context.Context, q Query, fn func(records []json.RawM
 			return fmt.Errorf("auditapi: more than %d pages for %s", MaxPages, q)
 		}
 		seen[pageKey(next)] = true
-		page, err := c.page(ctx, next, st)
+		f, err := c.page(ctx, next, st)
 		if err != nil {
 			return fmt.Errorf("auditapi: page %d of %s: %w", n, q, err)
 		}
+		page := f.page
 		if err := fn(page.Data); err != nil {
+			if c.Unchecked && errors.Is(err, ErrRecordNotJSON) {
+				if _, perr := c.parse(f.body, true); perr != nil {
+					return fmt.Errorf("auditapi: page %d of %s: %w", n, q, parseError(next, f.contentType, perr))
+				}
+			}
 			return err
 		}
 		if strings.TrimSpace(page.NextLink) == "" {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 )
 
 func TestPagesRequest(t *testing.T) {
@@ -192,5 +194,55 @@ func TestPagesNeedsClientFields(t *testing.T) {
 	c := &Client{}
 	if err := c.Pages(context.Background(), q1, nil); err == nil || !strings.Contains(err.Error(), "needs HTTP, BaseURL and Tokens") {
 		t.Errorf("Pages with an empty client error = %v; want a configuration error", err)
+	}
+}
+
+// An Unchecked client's pages end as a checked client's do: a record that is
+// not JSON, found by fn, fails the page with the checked page's error; a
+// record canonjson refuses but that is JSON is delivered.
+func TestPagesUnchecked(t *testing.T) {
+	for n, body := range []string{
+		`{"nextLink":null,"data":[{"a":1},{"b":}]}`,
+		`{"nextLink":null,"data":[{"a":1},{"b":01}]}`,
+		"{\"nextLink\":null,\"data\":[{\"a\":\"x\ty\"}]}",
+		`{"nextLink":null,"data":[{"a":[1}]}`,
+		`{"nextLink":null,"data":[{"a":"\x"}]}`,
+		`{"nextLink":null,"data":[{"a" 1}]}`,
+		`{"nextLink":null,"data":[{"a":1,}]}`,
+		`{"nextLink":null,"data":[{"a":tru}]}`,
+		`{"nextLink":null,"data":[{"a":1}`,
+		`<!DOCTYPE html><html><body>maintenance</body></html>`,
+		`{"nextLink":null,"data":[{"a":1},"x"]}`,
+		`{"nextLink":null,"data":[{"a":1,"a":2},{"b":"\u00e9"}]}`,
+		`{"nextLink":null,"data":[{"a":"\"}"},{"b":"\\"}]}`,
+	} {
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, body)
+		})
+		c, _, _ := setup(t, srv)
+		want, werr := collect(c, q1)
+		c.Unchecked = true
+		var got [][]string
+		gerr := c.Pages(context.Background(), q1, func(recs []json.RawMessage) error {
+			var p []string
+			for i, r := range recs {
+				if _, _, err := canonjson.WithID(nil, r); err != nil && !Valid(r) {
+					return fmt.Errorf("record %d: %w", i, ErrRecordNotJSON)
+				}
+				p = append(p, string(r))
+			}
+			got = append(got, p)
+			return nil
+		})
+		if fails := n < 11; (werr != nil) != fails {
+			t.Fatalf("%s: checked error %v; want failure %v", body, werr, fails)
+		}
+		if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+			t.Errorf("%s: unchecked error %v; checked %v", body, gerr, werr)
+		}
+		if werr == nil && !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: unchecked pages %q; checked %q", body, got, want)
+		}
 	}
 }

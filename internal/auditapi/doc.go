@@ -23,4 +23,13 @@
 // body as encoding/json does (FuzzParsePage compares them) and hands out
 // each record as a slice of the body, so a page's records are the only
 // record bytes held.
+//
+// A Client that is Unchecked splits each page with SplitPage instead: the
+// page is validated but each record only delimited, by its strings and
+// brackets (eight bytes at a time), for a caller that scans every record
+// anyway (auditpull canonicalises each with canonjson), so that a record is
+// scanned once. The caller reports a record that is not JSON
+// (ErrRecordNotJSON, judged by Valid) and Pages then fails with the error
+// ParsePage gives the page; FuzzParsePage checks that SplitPage and such a
+// caller end every body as ParsePage does.
 package auditapi

@@ -21,24 +21,39 @@ type session struct {
 	reread bool
 }
 
+// fetched is one page as fetched: its body and Content-Type, and the page
+// parsed from it.
+type fetched struct {
+	page        Page
+	body        []byte
+	contentType string
+}
+
 // page fetches and parses one page, retrying transient failures.
-func (c *Client) page(ctx context.Context, u *url.URL, st *session) (Page, error) {
-	var page Page
+func (c *Client) page(ctx context.Context, u *url.URL, st *session) (fetched, error) {
+	var f fetched
 	err := c.Retry.Do(ctx, func(ctx context.Context) error {
 		body, contentType, err := c.get(ctx, u, st)
 		if err != nil {
 			return err
 		}
-		page, err = c.parse(body)
-		if err != nil {
-			if contentType == "" {
-				contentType = "none"
-			}
-			return fmt.Errorf("GET %s (Content-Type %s): %w", redact.URL(u.String()), clip(contentType, 64), err)
-		}
-		return nil
+		f = fetched{body: body, contentType: contentType}
+		f.page, err = c.parse(body, !c.Unchecked)
+		return parseError(u, contentType, err)
 	})
-	return page, err
+	return f, err
+}
+
+// parseError says which response err, an error of parse, is about; nil
+// stays nil.
+func parseError(u *url.URL, contentType string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if contentType == "" {
+		contentType = "none"
+	}
+	return fmt.Errorf("GET %s (Content-Type %s): %w", redact.URL(u.String()), clip(contentType, 64), err)
 }
 
 // get sends one request, and again with a re-read token after a first 401.

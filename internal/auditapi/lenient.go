@@ -6,11 +6,15 @@ import (
 	"errors"
 )
 
-// parse parses a page body: ParsePage, and when Lenient is set and ParsePage
-// refused the page, parseLenient; the page must still be well formed, or
-// ParsePage's error stands.
-func (c *Client) parse(body []byte) (Page, error) {
-	page, err := ParsePage(body)
+// parse parses a page body: ParsePage (SplitPage when not check), and when
+// Lenient is set and ParsePage refused the page, parseLenient; the page must
+// still be well formed, or ParsePage's error stands.
+func (c *Client) parse(body []byte, check bool) (Page, error) {
+	parse := ParsePage
+	if !check {
+		parse = SplitPage
+	}
+	page, err := parse(body)
 	var pe *PageError
 	if err == nil || !c.Lenient || !errors.As(err, &pe) {
 		return page, err
@@ -37,7 +41,7 @@ func parseLenient(body []byte) (Page, bool) {
 		return p, false // no "data"
 	}
 	for {
-		nameEnd, ok := lenString(body, i)
+		nameEnd, ok := lenString(body, i, false)
 		if !ok {
 			return Page{}, false
 		}
@@ -49,7 +53,7 @@ func parseLenient(body []byte) (Page, bool) {
 			return Page{}, false
 		}
 		i = lenSpace(body, i+1)
-		end, ok := lenValue(body, i)
+		end, ok := lenValue(body, i, false)
 		if !ok {
 			return Page{}, false
 		}
@@ -90,7 +94,7 @@ func lenItems(arr []byte, dst []json.RawMessage) ([]json.RawMessage, bool) {
 		return dst, true
 	}
 	for {
-		end, ok := lenValue(arr, i)
+		end, ok := lenValue(arr, i, false)
 		if !ok {
 			return nil, false
 		}
@@ -108,8 +112,9 @@ func lenItems(arr []byte, dst []json.RawMessage) ([]json.RawMessage, bool) {
 }
 
 // lenValue returns the end of the JSON value at b[i], validating it with a
-// stack of closers instead of recursion.
-func lenValue(b []byte, i int) (int, bool) {
+// stack of closers instead of recursion; strict also validates the escapes
+// of strings, as ParsePage does.
+func lenValue(b []byte, i int, strict bool) (int, bool) {
 	var stack []byte
 	for {
 		if i >= len(b) {
@@ -129,14 +134,14 @@ func lenValue(b []byte, i int) (int, bool) {
 			stack = append(stack, closer)
 			if closer == '}' {
 				var ok bool
-				if i, ok = lenMemberName(b, i); !ok {
+				if i, ok = lenMemberName(b, i, strict); !ok {
 					return i, false
 				}
 			}
 			continue // the first element
 		case c == '"':
 			var ok bool
-			if i, ok = lenString(b, i); !ok {
+			if i, ok = lenString(b, i, strict); !ok {
 				return i, false
 			}
 		default:
@@ -170,7 +175,7 @@ func lenValue(b []byte, i int) (int, bool) {
 			i = lenSpace(b, i+1)
 			if top == '}' {
 				var ok bool
-				if i, ok = lenMemberName(b, i); !ok {
+				if i, ok = lenMemberName(b, i, strict); !ok {
 					return i, false
 				}
 			}
@@ -180,8 +185,8 @@ func lenValue(b []byte, i int) (int, bool) {
 }
 
 // lenMemberName skips `"name" :` and the space after it.
-func lenMemberName(b []byte, i int) (int, bool) {
-	end, ok := lenString(b, i)
+func lenMemberName(b []byte, i int, strict bool) (int, bool) {
+	end, ok := lenString(b, i, strict)
 	if !ok {
 		return end, false
 	}
@@ -191,10 +196,15 @@ func lenMemberName(b []byte, i int) (int, bool) {
 	return lenSpace(b, i+1), true
 }
 
-// lenString returns the end of the JSON string at b[i].
-func lenString(b []byte, i int) (int, bool) {
+// lenString returns the end of the JSON string at b[i]; strict validates
+// its escapes too.
+func lenString(b []byte, i int, strict bool) (int, bool) {
 	if i >= len(b) || b[i] != '"' {
 		return i, false
+	}
+	if strict {
+		end, _, err := scanString(b, i)
+		return end, err == nil
 	}
 	for i++; i < len(b); i++ {
 		switch c := b[i]; {

@@ -20,9 +20,13 @@ func TestLenientParse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &Client{Lenient: true}
-			p, err := c.parse([]byte(tt.body))
+			p, err := c.parse([]byte(tt.body), true)
 			if err != nil {
 				t.Fatalf("parse: %v", err)
+			}
+			// SplitPage leaves such pages to ParsePage: the same items.
+			if sp, err := c.parse([]byte(tt.body), false); err != nil || !equalPages(sp, p) {
+				t.Fatalf("unchecked parse = %d items, %v; want the checked page", len(sp.Data), err)
 			}
 			if p.NextLink != tt.next || len(p.Data) != len(tt.items) {
 				t.Fatalf("got nextLink %q, %d items; want %q, %d", p.NextLink, len(p.Data), tt.next, len(tt.items))
@@ -42,14 +46,14 @@ func TestLenientKeepsRefusingMalformedPages(t *testing.T) {
 		`{"data":[{"a" 1}]}`, `{"data":[{"a":1,}]}`, `{"data":["a` + "\n" + `"]}`, `{"data":[[1}]}`,
 	} {
 		c := &Client{Lenient: true}
-		_, err := c.parse([]byte(body))
+		_, err := c.parse([]byte(body), true)
 		var pe *PageError
 		if !errors.As(err, &pe) {
 			t.Errorf("parse(%q) error = %v; want ParsePage's *PageError", body, err)
 		}
 	}
 	// Without Lenient a non-object still fails the page.
-	if _, err := (&Client{}).parse([]byte(`{"data":["x"]}`)); err == nil {
+	if _, err := (&Client{}).parse([]byte(`{"data":["x"]}`), false); err == nil {
 		t.Error(`parse({"data":["x"]}) without Lenient succeeded; want a *PageError`)
 	}
 }

@@ -1,11 +1,14 @@
 package auditapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 )
 
 func TestParsePage(t *testing.T) {
@@ -30,6 +33,7 @@ func TestParsePage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := ParsePage([]byte(tt.body))
+			checkSplit(t, []byte(tt.body), p, err)
 			if err != nil {
 				t.Fatalf("ParsePage error: %v", err)
 			}
@@ -74,6 +78,7 @@ func TestParsePageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := ParsePage([]byte(tt.body))
+			checkSplit(t, []byte(tt.body), p, err)
 			var pe *PageError
 			if !errors.As(err, &pe) || pe.Index != tt.index || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("ParsePage(%q) = %v, %v; want *PageError (index %d) containing %q", tt.body, p, err, tt.index, tt.want)
@@ -94,6 +99,7 @@ func FuzzParsePage(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		p, err := ParsePage(body)
+		checkSplit(t, body, p, err)
 		if valid := json.Valid(body); !valid && err == nil {
 			t.Fatalf("ParsePage(%q) accepted invalid JSON", body)
 		} else if valid && err != nil && strings.Contains(err.Error(), "not JSON") && !strings.Contains(err.Error(), "nesting") {
@@ -138,4 +144,67 @@ func FuzzParsePage(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkSplit checks SplitPage against ParsePage's p and err on body, with
+// records judged as an Unchecked Client's caller does: canonjson accepts
+// them, or else Valid decides (canonjson's acceptance must imply Valid).
+// SplitPage either fails as ParsePage does, or splits the same page, or a
+// page with a record that is not valid JSON that ParsePage refuses.
+func checkSplit(t *testing.T, body []byte, p Page, err error) {
+	t.Helper()
+	sp, serr := SplitPage(body)
+	if serr != nil {
+		if err == nil || serr.Error() != err.Error() {
+			t.Fatalf("SplitPage(%q) error %v; ParsePage's %v", body, serr, err)
+		}
+		return
+	}
+	allValid := true
+	for _, r := range sp.Data {
+		_, _, werr := canonjson.WithID(nil, r)
+		_, aerr := canonjson.Append(nil, r)
+		valid := Valid(r)
+		if valid != json.Valid(r) {
+			t.Fatalf("Valid(%q) = %v; encoding/json says %v", r, valid, !valid)
+		}
+		if (werr == nil || aerr == nil) && !valid {
+			t.Fatalf("canonjson accepts %q, which Valid refuses", r)
+		}
+		allValid = allValid && valid
+	}
+	if !allValid {
+		if err == nil {
+			t.Fatalf("SplitPage(%q) split a record that is not valid JSON from a page ParsePage accepts", body)
+		}
+		return
+	}
+	if err != nil || !equalPages(sp, p) {
+		t.Fatalf("SplitPage(%q) = %q, %q; ParsePage's %q, %q, %v", body, sp.NextLink, sp.Data, p.NextLink, p.Data, err)
+	}
+}
+
+func equalPages(a, b Page) bool {
+	if a.NextLink != b.NextLink || len(a.Data) != len(b.Data) {
+		return false
+	}
+	for i := range a.Data {
+		if !bytes.Equal(a.Data[i], b.Data[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestValid(t *testing.T) {
+	deep := strings.Repeat(`{"a":`, 20000) + `1` + strings.Repeat(`}`, 20000)
+	for rec, want := range map[string]bool{
+		`{"a":1}`: true, ` {"a":[1,"x\u00e9\n",{}]} `: true, deep: true, `"x"`: true,
+		`{"a":"\x"}`: false, `{"a":"\u00g0"}`: false, "{\"a\":\"\x01\"}": false, `{"a":01}`: false,
+		`{"a":[1}`: false, `{"a":1,}`: false, `{"a":1} {}`: false, ``: false, deep[1:]: false,
+	} {
+		if got := Valid([]byte(rec)); got != want {
+			t.Errorf("Valid(%.40q) = %v; want %v", rec, got, want)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"io"
 	"runtime"
 	"strconv"
@@ -24,17 +25,20 @@ import (
 	"github.com/tokenrelay/tokenrelay/internal/window"
 )
 
-// bodyPages serves page bodies through ParsePage, as the client does after
-// reading them from the network.
+// bodyPages serves page bodies through SplitPage, as an Unchecked client
+// (functions/auditpull's) does after reading them from the network.
 type bodyPages [][]byte
 
 func (b bodyPages) Pages(_ context.Context, _ auditapi.Query, fn func([]json.RawMessage) error) error {
 	for _, body := range b {
-		page, err := auditapi.ParsePage(body)
+		page, err := auditapi.SplitPage(body)
 		if err != nil {
 			return err
 		}
 		if err := fn(page.Data); err != nil {
+			if _, perr := auditapi.ParsePage(body); errors.Is(err, auditapi.ErrRecordNotJSON) && perr != nil {
+				return perr
+			}
 			return err
 		}
 	}

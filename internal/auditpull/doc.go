@@ -51,7 +51,9 @@
 // "_id_basis": "raw" (poison.go); a page item that is not an object, which
 // auditapi.Client.Lenient lets through, goes to the window's quarantine
 // object. Both are counted in the manifest, logged at WARN and published as
-// PoisonRecords, and never fail the window.
+// PoisonRecords, and never fail the window. A record that is not JSON at
+// all (auditapi.Valid) fails its page as auditapi.ParsePage would: the
+// function's client is Unchecked, so canonjson is the only scan of a record.
 //
 // # Nothing partial, nothing lost
 //

@@ -26,7 +26,10 @@ const (
 )
 
 // PagesAPI is the audit API as the Puller uses it; *auditapi.Client
-// satisfies it.
+// satisfies it. The Puller validates every record it is given (canonjson
+// does, and auditapi.Valid for a record canonjson refuses) and fails the
+// window with auditapi.ErrRecordNotJSON for one that is not JSON, so an
+// auditapi.Client may be Unchecked: each record is then scanned once.
 type PagesAPI interface {
 	Pages(ctx context.Context, q auditapi.Query, fn func(records []json.RawMessage) error) error
 }

@@ -61,6 +61,9 @@ func (p *Puller) window(ctx context.Context, w window.Window, sc *scratch, rn ru
 			}
 			line, id, err := canonjson.WithID(sc.line[:0], rec)
 			if err != nil {
+				if !auditapi.Valid(rec) { // an Unchecked Client's page that is not JSON
+					return fmt.Errorf("auditpull: page %d, item %d: %w", out.pages, i, auditapi.ErrRecordNotJSON)
+				}
 				line, id = rawLine(sc.line[:0], rec)
 				out.raw++
 				p.log().WarnContext(ctx, "record has no canonical form; stored as returned with _id_basis raw",
