@@ -207,6 +207,14 @@ func TestManifestsAndVerify(t *testing.T) {
 	}
 	r.checkWindow(ws[0], [][]byte{[]byte(a), []byte(b), []byte(late)})
 	r.checkWindow(ws[2], [][]byte{[]byte(c)})
+
+	// A range reaching past now − LAG: the windows not due yet are missing
+	// and left alone; repair pulls only the due one.
+	from := r.now.Add(-2 * time.Hour).Truncate(time.Hour)
+	res = r.invokeAs("req-7", verifyEvent(from, from.Add(3*time.Hour), true))
+	if res.Verification == nil || len(res.Missing) != 3 || !slices.Equal(res.Repaired, []string{window.At(from, time.Hour).String()}) {
+		t.Errorf("repair past now − LAG = %+v %+v; want 3 missing, only %s repaired", res, res.Verification, window.At(from, time.Hour))
+	}
 }
 
 func TestScheduledRunVerifiesWhatItPulled(t *testing.T) {

@@ -3,6 +3,7 @@ package auditpull
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,6 +34,10 @@ func (p *Puller) verifyRun(ctx context.Context, vr VerifyRange, rn run) (Result,
 	if err != nil {
 		return res, err
 	}
+	// Only windows that are due may be pulled: a range reaching past now −
+	// LAG lists the windows not yet pulled as missing, and leaves them.
+	due := p.now().Add(-p.Config.Lag)
+	bad = slices.DeleteFunc(bad, func(w window.Window) bool { return w.End.After(due) })
 	if vr.Repair && len(bad) > 0 {
 		repair := emptyResult()
 		pulled, err := p.pull(ctx, bad, &repair, rn, nil)
@@ -81,6 +86,14 @@ func (p *Puller) verify(ctx context.Context, ws []window.Window) (Verification, 
 	store := p.manifests()
 	states := make([]int, len(ws))
 	deadline, hasDeadline := ctx.Deadline()
+	// A check still reading an object when the run must end is cut, and
+	// its window counts as unchecked (next_start_time), not as an error.
+	cctx := ctx
+	if hasDeadline {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithDeadline(ctx, deadline.Add(-p.cleanup()))
+		defer cancel()
+	}
 	var (
 		mu       sync.Mutex
 		nextIdx  int
@@ -104,7 +117,10 @@ func (p *Puller) verify(ctx context.Context, ws []window.Window) (Verification, 
 		go func() {
 			defer wg.Done()
 			for i, ok := take(); ok; i, ok = take() {
-				st, err := p.check(ctx, store, ws[i])
+				st, err := p.check(cctx, store, ws[i])
+				if err != nil && cctx.Err() != nil && ctx.Err() == nil {
+					st, err = unchecked, nil
+				}
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("auditpull: verify window %s: %w", ws[i], err)
