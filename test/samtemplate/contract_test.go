@@ -3,11 +3,13 @@ package samtemplate
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
+	"github.com/tokenrelay/tokenrelay/internal/eventbus"
 	"github.com/tokenrelay/tokenrelay/internal/metrics"
 )
 
@@ -139,6 +141,13 @@ func TestTemplateContract(t *testing.T) {
 				}
 				if strings.HasPrefix(action, "secretsmanager:") && roleName != "RefresherRole" {
 					t.Errorf("%s: got %s; only the refresher reads credentials", roleName, action)
+				}
+			}
+		}
+		for _, st := range findStatements(map[string]any{"R": res["RefresherRole"]}) {
+			if slices.Contains(literals(st.body["Action"]), "events:PutEvents") {
+				if got := mapAt(st.body, "Condition", "StringEquals")["events:source"]; got != eventbus.Source {
+					t.Errorf("RefresherRole: events:PutEvents with events:source %v; want only %q", got, eventbus.Source)
 				}
 			}
 		}
