@@ -152,8 +152,12 @@ func (p Policy) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// MaxRetryAfter bounds what a Retry-After may ask for, in either form.
+const MaxRetryAfter = 24 * time.Hour
+
 // ParseRetryAfter reads a Retry-After header value: delta-seconds or an
-// HTTP-date (RFC 9110 §10.2.3). It returns 0 when h is empty or invalid.
+// HTTP-date (RFC 9110 §10.2.3), at most MaxRetryAfter. It returns 0 when h
+// is empty or invalid.
 func ParseRetryAfter(h string, now time.Time) time.Duration {
 	h = strings.TrimSpace(h)
 	if h == "" {
@@ -163,13 +167,10 @@ func ParseRetryAfter(h string, now time.Time) time.Duration {
 		if s <= 0 {
 			return 0
 		}
-		if s > 24*3600 {
-			s = 24 * 3600
-		}
-		return time.Duration(s) * time.Second
+		return time.Duration(min(s, int64(MaxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), MaxRetryAfter)
 	}
 	return 0
 }

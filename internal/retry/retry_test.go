@@ -169,6 +169,7 @@ func TestParseRetryAfter(t *testing.T) {
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
 		{"999999", 24 * time.Hour},
+		{now.Add(30 * 24 * time.Hour).Format(http.TimeFormat), MaxRetryAfter},
 	}
 	for _, tt := range tests {
 		if got := ParseRetryAfter(tt.in, now); got != tt.want {
