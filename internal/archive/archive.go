@@ -66,7 +66,7 @@ func NewUploaderFor(client *s3.Client, objects int) *manager.Uploader {
 }
 
 // Create returns an object that will be stored under key. Nothing is sent to S3 until the first
-// line is written; an object with no lines is never stored.
+// line is written; an object with no lines is not stored unless [Object.KeepEmpty] is called.
 func (a *Archive) Create(ctx context.Context, key string) *Object {
 	return &Object{archive: a, ctx: ctx, key: key}
 }

@@ -38,9 +38,10 @@ type Object struct {
 	ctx context.Context
 	key string
 
-	lines  int
-	closed bool  // Commit or Abort has been called
-	err    error // the first failure; every later call returns it
+	lines     int
+	keepEmpty bool  // Commit stores an empty gzip stream when no line was written
+	closed    bool  // Commit or Abort has been called
+	err       error // the first failure; every later call returns it
 
 	// Set by start, on the first line.
 	pw   *io.PipeWriter
@@ -115,12 +116,18 @@ func (o *Object) WriteLine(line []byte) error {
 	return nil
 }
 
+// KeepEmpty makes Commit store the object even when no line was written: a valid gzip stream
+// of no lines, with the same content type, which replaces whatever the key held (in a versioned
+// bucket the earlier object stays as a noncurrent version). Call it before Commit; an object
+// with lines is stored either way.
+func (o *Object) KeepEmpty() { o.keepEmpty = true }
+
 // Lines returns the number of lines written so far.
 func (o *Object) Lines() int { return o.lines }
 
 // Commit ends the gzip stream and waits until S3 has stored the object, returning its key. An
-// object with no lines is not stored: Commit returns "" and no error. On error nothing new is
-// stored under the key.
+// object with no lines is not stored, unless KeepEmpty was called: Commit returns "" and no
+// error. On error nothing new is stored under the key.
 func (o *Object) Commit() (key string, err error) {
 	if o.closed {
 		return "", fmt.Errorf("archive: commit %s after commit or abort", o.where())
@@ -130,7 +137,13 @@ func (o *Object) Commit() (key string, err error) {
 		return "", o.err
 	}
 	if o.gz == nil {
-		return "", nil
+		if !o.keepEmpty {
+			return "", nil
+		}
+		if err := o.start(); err != nil {
+			o.err = err
+			return "", err
+		}
 	}
 	// The context watcher ends the stream asynchronously; a context that ended before Commit
 	// must fail the object even when the watcher has not run yet, or the upload could complete.
@@ -155,7 +168,7 @@ func (o *Object) Commit() (key string, err error) {
 
 // Stored returns what a successful Commit stored: the key, size and SHA-256 of the bytes sent
 // (hashed on the way, never read back) and the version id S3 gave. Before a successful Commit,
-// or for an object with no lines, it is the zero Stored.
+// or for an object with no lines that was not kept (KeepEmpty), it is the zero Stored.
 func (o *Object) Stored() Stored {
 	if !o.closed || o.err != nil || o.gz == nil || o.uploadErr != nil {
 		return Stored{}

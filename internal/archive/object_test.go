@@ -4,8 +4,10 @@ package archive_test
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"strings"
@@ -52,6 +54,35 @@ func TestCreateStartsNothingUntilTheFirstLine(t *testing.T) {
 		t.Errorf("got Commit() = %q, %v; want \"\", nil", key, err)
 	}
 	a.Create(context.Background(), "k").Abort(errors.New("nothing to do"))
+}
+
+// TestKeepEmptyStoresAnEmptyStream: a kept object without lines is uploaded as a valid gzip
+// stream of no lines, with the content type, and Stored describes the bytes sent.
+func TestKeepEmptyStoresAnEmptyStream(t *testing.T) {
+	var got *s3.PutObjectInput
+	var body []byte
+	a := &archive.Archive{Bucket: "b", Uploader: uploadFunc(
+		func(_ context.Context, in *s3.PutObjectInput, _ ...func(*manager.Uploader)) (*manager.UploadOutput, error) {
+			got = in
+			var err error
+			body, err = io.ReadAll(in.Body)
+			return &manager.UploadOutput{VersionID: aws.String("v2")}, err
+		})}
+	obj := a.Create(context.Background(), "k.jsonl.gz")
+	obj.KeepEmpty()
+	if key, err := obj.Commit(); key != "k.jsonl.gz" || err != nil {
+		t.Fatalf("got Commit() = %q, %v; want \"k.jsonl.gz\", nil", key, err)
+	}
+	if got == nil || aws.ToString(got.ContentType) != archive.ContentType {
+		t.Fatalf("got upload %+v; want one with content type %s", got, archive.ContentType)
+	}
+	lines, err := gunzipLines(bytes.NewReader(body))
+	if err != nil || len(lines) != 0 || len(body) == 0 {
+		t.Errorf("got %d bytes holding lines %q, %v; want a valid gzip stream of no lines", len(body), lines, err)
+	}
+	if st := obj.Stored(); st.Key != "k.jsonl.gz" || st.Size != int64(len(body)) || st.SHA256 != sha256.Sum256(body) || st.VersionID != "v2" || obj.Lines() != 0 {
+		t.Errorf("got Stored = %+v, %d lines; want the %d bytes sent, version v2, no lines", st, obj.Lines(), len(body))
+	}
 }
 
 func TestUploadInput(t *testing.T) {

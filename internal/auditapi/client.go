@@ -23,10 +23,12 @@ const MaxPages = 100000
 // DefaultMaxPageBytes is the default cap on one page's body.
 const DefaultMaxPageBytes = 64 << 20
 
-// TokenSource gives the bearer token. reread is true after a 401: the
-// source must fetch the token again rather than return a cached one.
+// TokenSource gives the bearer token. refused is "" for the first token of
+// a query; after a 401 it is the token the API refused, and the source must
+// not return it from its cache but fetch the token again (concurrent
+// callers refused the same token may share that one fetch).
 type TokenSource interface {
-	Token(ctx context.Context, reread bool) (string, error)
+	Token(ctx context.Context, refused string) (string, error)
 }
 
 // Query selects audit records.
@@ -76,7 +78,7 @@ func (c *Client) Pages(ctx context.Context, q Query, fn func(records []json.RawM
 	if err != nil {
 		return err
 	}
-	token, err := c.Tokens.Token(ctx, false)
+	token, err := c.Tokens.Token(ctx, "")
 	if err != nil {
 		return fmt.Errorf("auditapi: token: %w", err)
 	}

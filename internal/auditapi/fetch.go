@@ -91,7 +91,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, st *session) (body []byte,
 			return nil, "", &UnauthorizedError{Status: serr}
 		}
 		st.reread = true
-		token, err := c.Tokens.Token(ctx, true)
+		token, err := c.Tokens.Token(ctx, st.token)
 		if err != nil {
 			return nil, "", fmt.Errorf("re-reading the token after HTTP 401: %w", err)
 		}

@@ -28,13 +28,18 @@ type fakeTokens struct {
 	mu     sync.Mutex
 	tokens []string
 	err    error
-	calls  []bool // the reread argument of each call
+	calls  []bool   // whether each call was a re-read (refused not "")
+	wrong  []string // the refused tokens that were not the last one returned
+	last   string
 }
 
-func (f *fakeTokens) Token(_ context.Context, reread bool) (string, error) {
+func (f *fakeTokens) Token(_ context.Context, refused string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, reread)
+	f.calls = append(f.calls, refused != "")
+	if refused != "" && refused != f.last {
+		f.wrong = append(f.wrong, refused)
+	}
 	if f.err != nil {
 		return "", f.err
 	}
@@ -44,7 +49,8 @@ func (f *fakeTokens) Token(_ context.Context, reread bool) (string, error) {
 			i++
 		}
 	}
-	return f.tokens[min(i, len(f.tokens)-1)], nil
+	f.last = f.tokens[min(i, len(f.tokens)-1)]
+	return f.last, nil
 }
 
 func (f *fakeTokens) rereads() []bool {

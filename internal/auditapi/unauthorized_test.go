@@ -38,6 +38,9 @@ func TestPagesUnauthorized(t *testing.T) {
 		if got := tokens.rereads(); !reflect.DeepEqual(got, []bool{false, true}) {
 			t.Errorf("got Token calls %v; want [false true]", got)
 		}
+		if len(tokens.wrong) != 0 {
+			t.Errorf("re-reads named refused tokens %d times that were not the one sent; want the one sent", len(tokens.wrong))
+		}
 		if srv.count() != 3 || srv.requests[0].URL.String() != srv.requests[1].URL.String() {
 			t.Errorf("got requests %q; want page 1 twice, then page 2", srv.uris())
 		}
@@ -127,8 +130,8 @@ func TestPagesUnauthorized(t *testing.T) {
 	t.Run("token source fails on re-read", func(t *testing.T) {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusUnauthorized) })
 		c, tokens, _ := setup(t, srv)
-		c.Tokens = tokenFunc(func(_ context.Context, reread bool) (string, error) {
-			if reread {
+		c.Tokens = tokenFunc(func(_ context.Context, refused string) (string, error) {
+			if refused != "" {
 				return "", errors.New("paramstore: get /tokens/aos-audit: AccessDenied")
 			}
 			return tokens.tokens[0], nil
@@ -143,9 +146,9 @@ func TestPagesUnauthorized(t *testing.T) {
 	})
 }
 
-type tokenFunc func(ctx context.Context, reread bool) (string, error)
+type tokenFunc func(ctx context.Context, refused string) (string, error)
 
-func (f tokenFunc) Token(ctx context.Context, reread bool) (string, error) { return f(ctx, reread) }
+func (f tokenFunc) Token(ctx context.Context, refused string) (string, error) { return f(ctx, refused) }
 
 // TestNoTokenInErrors sweeps the failure paths for the token.
 func TestNoTokenInErrors(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/tokenrelay/tokenrelay/internal/auditpull"
 	"github.com/tokenrelay/tokenrelay/internal/manifest"
@@ -229,5 +230,75 @@ func TestScheduledRunVerifiesWhatItPulled(t *testing.T) {
 	}
 	if res.Verification != nil {
 		t.Errorf("a scheduled run's result has the verify event's members: %+v", res.Verification)
+	}
+}
+
+// TestRepullWithNoRecordsReplacesTheObject: a window pulled again that now
+// has no records stores an empty gzip stream over its object and its
+// quarantine object (the earlier ones stay as versions), the manifest names
+// them with records 0 and the negative delta, and a verify is complete. A
+// window empty on its first pull still stores nothing.
+func TestRepullWithNoRecordsReplacesTheObject(t *testing.T) {
+	t.Parallel()
+	env := startAWS(t)
+	api := newWindowAPI(t)
+	const (
+		a = `{"actionName":"A","actionTime":"2024-10-10T00:10:00Z"}`
+		b = `{"actionName":"B","actionTime":"2024-10-10T00:20:00Z"}`
+	)
+	api.set(day0, a, b, `42`)
+	r := newRig(t, env, localavepoint.Config{}, map[string]string{"AUDIT_API_URL": api.URL})
+	ctx := context.Background()
+	if _, err := r.aws.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(r.cfg.Bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	ws := windows(day0, day0.Add(2*time.Hour), time.Hour)
+	key, qkey := ws[0].Key(r.cfg.Prefix), ws[0].QuarantineKey(r.cfg.Prefix)
+
+	r.invokeAs("req-1", backfillEvent(day0, day0.Add(2*time.Hour)))
+	first := r.manifestOf(ws[0])
+	if first.Records != 2 || first.Quarantined != 1 || first.Object.Key != key || first.Quarantine.Key != qkey || first.Object.VersionID == "" {
+		t.Fatalf("first manifest = %+v; want 2 records and 1 quarantined, in versioned objects", first)
+	}
+
+	api.set(day0)
+	res := r.invokeAs("req-2", backfillEvent(day0, day0.Add(2*time.Hour)))
+	if res.Records != 0 || !res.Complete {
+		t.Errorf("re-pull = %+v; want 0 records, complete", res)
+	}
+	m := r.manifestOf(ws[0])
+	if m.Records != 0 || m.Quarantined != 0 || m.PreviousRecords == nil || *m.PreviousRecords != 2 || m.RecordsDelta != -2 || m.RequestID != "req-2" {
+		t.Errorf("manifest after the empty re-pull = %+v; want 0 records, previous 2, delta -2, request req-2", m)
+	}
+	for _, c := range []struct {
+		key         string
+		got, before manifest.Object
+	}{{key, m.Object, first.Object}, {qkey, m.Quarantine, first.Quarantine}} {
+		if lines, found := objectLines(t, r.aws.s3, r.cfg.Bucket, c.key); !found || len(lines) != 0 {
+			t.Errorf("%s after the empty re-pull: found %v, %d lines; want an empty gzip stream", c.key, found, len(lines))
+		}
+		body := r.objectBytes(c.key)
+		sum := sha256.Sum256(body)
+		if c.got.Key != c.key || c.got.Size != int64(len(body)) || c.got.SHA256 != hex.EncodeToString(sum[:]) ||
+			c.got.VersionID == "" || c.got.VersionID == c.before.VersionID {
+			t.Errorf("manifest names %+v; want %s, %d bytes, SHA-256 %x, a new version id (was %s)", c.got, c.key, len(body), sum, c.before.VersionID)
+		}
+		vs, err := r.aws.s3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(r.cfg.Bucket), Prefix: aws.String(c.key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs.Versions) != 2 {
+			t.Errorf("%s has %d versions; want 2 (the earlier records stay as a version)", c.key, len(vs.Versions))
+		}
+	}
+	if e := r.manifestOf(ws[1]); e.Object != (manifest.Object{}) || e.Quarantine != (manifest.Object{}) {
+		t.Errorf("manifest of the window empty on every pull = %+v; want no objects", e)
+	}
+	r.checkWindow(ws[1], nil)
+
+	res = r.invokeAs("req-3", verifyEvent(day0, day0.Add(2*time.Hour), false))
+	if res.Verification == nil || res.Windows != 2 || res.Verified != 2 || !res.Complete {
+		t.Errorf("verify after the empty re-pull = %+v %+v; want 2 windows verified, complete", res, res.Verification)
 	}
 }

@@ -25,29 +25,41 @@ type TokenSource struct {
 	// Now is the clock expiry is judged by; nil means time.Now.
 	Now func() time.Time
 
-	mu  sync.Mutex
-	src *ssmtoken.Source
+	mu   sync.Mutex
+	src  *ssmtoken.Source
+	last string // the token src returned last; "" while it has returned none
 }
 
-// Token returns the token; reread, after a 401, drops the one held and
-// reads the parameter again.
-func (s *TokenSource) Token(ctx context.Context, reread bool) (string, error) {
-	tok, err := s.source(reread).TokenContext(ctx)
+// Token returns the token. refused is "" or, after a 401, the token the
+// API refused: the parameter is read again, once for all the callers
+// refused the same token (windows in flight share one re-read), while a
+// caller refused a token already replaced gets the replacement.
+func (s *TokenSource) Token(ctx context.Context, refused string) (string, error) {
+	src := s.source(refused)
+	tok, err := src.TokenContext(ctx)
 	if err != nil {
 		return "", fmt.Errorf("auditpull: token: %w", err)
 	}
+	s.mu.Lock()
+	if s.src == src {
+		s.last = tok.AccessToken
+	}
+	s.mu.Unlock()
 	return tok.AccessToken, nil
 }
 
 // source returns the ssmtoken.Source, a new one (holding no token) when
-// fresh is set: ssmtoken drops a refused token only inside its Transport,
-// and the audit API client handles its 401s itself.
-func (s *TokenSource) source(fresh bool) *ssmtoken.Source {
+// refused is the token the current one returned last: ssmtoken drops a
+// refused token only inside its Transport, and the audit API client
+// handles its 401s itself. A new source's concurrent callers share its
+// first read (ssmtoken reads once for them all).
+func (s *TokenSource) source(refused string) *ssmtoken.Source {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.src == nil || fresh {
+	if s.src == nil || (refused != "" && refused == s.last) {
 		s.src = ssmtoken.New(s.SSM, s.Name)
 		s.src.Now = s.Now
+		s.last = ""
 	}
 	return s.src
 }

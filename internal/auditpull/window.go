@@ -17,7 +17,7 @@ import (
 
 // outcome is what pulling one window did.
 type outcome struct {
-	key                        string // "" when the window had no records
+	key                        string // "" when the window had no records and no earlier object
 	records, duplicates, pages int
 	raw, quarantined           int // poison records stored by their raw bytes; non-objects quarantined
 	delta                      int // records gained (or lost) against the previous manifest
@@ -80,6 +80,25 @@ func (p *Puller) window(ctx context.Context, w window.Window, sc *scratch, rn ru
 		}
 		return nil
 	})
+	// A re-pull replaces what the previous pull stored, even with nothing
+	// (README: "S3 layout"): the manifest then names an empty object, not a
+	// key that still holds the earlier records.
+	var prev manifest.Manifest
+	var found bool
+	if err == nil {
+		prev, found, err = p.manifests().Get(ctx, w)
+	}
+	if err == nil && found {
+		if prev.Object.Key != "" {
+			obj.KeepEmpty()
+		}
+		if prev.Quarantine.Key != "" {
+			if quarantine == nil {
+				quarantine = p.Archive.Create(ctx, w.QuarantineKey(p.Config.Prefix))
+			}
+			quarantine.KeepEmpty()
+		}
+	}
 	var qs archive.Stored
 	if err == nil && quarantine != nil {
 		if _, err = quarantine.Commit(); err == nil {
@@ -91,7 +110,7 @@ func (p *Puller) window(ctx context.Context, w window.Window, sc *scratch, rn ru
 		out.key, err = obj.Commit()
 	}
 	if err == nil {
-		out.delta, err = p.writeManifest(ctx, w, q, out, obj.Stored(), qs, rn)
+		out.delta, err = p.writeManifest(ctx, w, q, out, obj.Stored(), qs, rn, prev, found)
 	}
 	if err != nil {
 		obj.Abort(err)
@@ -108,14 +127,9 @@ func (p *Puller) window(ctx context.Context, w window.Window, sc *scratch, rn ru
 
 // writeManifest writes w's manifest (README: "S3 layout"), after its
 // objects and before the checkpoint moves, with the change in records
-// against the manifest it replaces.
+// against prev, the manifest it replaces (found is false when there is none).
 func (p *Puller) writeManifest(ctx context.Context, w window.Window, q auditapi.Query, out outcome,
-	obj, quarantine archive.Stored, rn run) (int, error) {
-	store := p.manifests()
-	prev, found, err := store.Get(ctx, w)
-	if err != nil {
-		return 0, err
-	}
+	obj, quarantine archive.Stored, rn run, prev manifest.Manifest, found bool) (int, error) {
 	m := manifest.Manifest{
 		WindowStart: w.Start.UTC(), WindowEnd: w.End.UTC(),
 		Query: manifest.Query{StartTime: stamp(q.Start), EndTime: stamp(q.End),
@@ -129,7 +143,7 @@ func (p *Puller) writeManifest(ctx context.Context, w window.Window, q auditapi.
 		m.PreviousRecords = &prev.Records
 		m.RecordsDelta = out.records - prev.Records
 	}
-	return m.RecordsDelta, store.Put(ctx, m)
+	return m.RecordsDelta, p.manifests().Put(ctx, m)
 }
 
 func describe(st archive.Stored) manifest.Object {

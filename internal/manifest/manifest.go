@@ -37,9 +37,11 @@ type Manifest struct {
 	RawIDRecords int `json:"raw_id_records"`
 	// Quarantined counts the page items that were not JSON objects, stored in QuarantineKey.
 	Quarantined int `json:"quarantined"`
-	// Object is the window's object; its Key is "" when the window had no records.
+	// Object is the window's object; its Key is "" when the window had no records and no earlier
+	// pull stored an object (README: "S3 layout").
 	Object Object `json:"object"`
-	// Quarantine is the window's quarantine object; its Key is "" when nothing was quarantined.
+	// Quarantine is the window's quarantine object; its Key is "" when nothing was quarantined
+	// by this pull or an earlier one.
 	Quarantine Object `json:"quarantine"`
 	// PreviousRecords is Records of the manifest this one replaced; nil on a first pull.
 	PreviousRecords *int `json:"previous_records"`
