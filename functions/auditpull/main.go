@@ -35,7 +35,7 @@ func main() {
 	tokens := &auditpull.TokenSource{SSM: ssm.NewFromConfig(awsCfg), Name: cfg.TokenParameter}
 	h := &auditpull.Handler{Logger: log, Puller: &auditpull.Puller{
 		Config:      cfg,
-		API:         &auditapi.Client{HTTP: hc, BaseURL: cfg.BaseURL, Tokens: tokens, Lenient: true, Unchecked: true},
+		API:         &auditapi.Client{HTTP: hc, BaseURL: cfg.BaseURL, Tokens: tokens, Lenient: true, Stream: true},
 		Archive:     &archive.Archive{Bucket: cfg.Bucket, Uploader: archive.NewUploaderFor(s3Client, cfg.Concurrency)},
 		Checkpoints: &checkpoint.Store{S3: s3Client, Bucket: cfg.Bucket, Key: cfg.CheckpointKey()},
 		S3:          s3Client,

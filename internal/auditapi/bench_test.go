@@ -20,10 +20,6 @@ func page1000() []byte {
 
 func BenchmarkParsePage(b *testing.B) { benchPage(b, ParsePage) }
 
-// BenchmarkSplitPage splits the page of BenchmarkParsePage as an Unchecked
-// client does, without validating the records.
-func BenchmarkSplitPage(b *testing.B) { benchPage(b, SplitPage) }
-
 // benchPage runs parse over the page of page1000.
 func benchPage(b *testing.B, parse func([]byte) (Page, error)) {
 	body := page1000()

@@ -2,7 +2,6 @@ package auditapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -61,19 +60,21 @@ type Client struct {
 	// items as returned, for the caller to set aside, instead of failing the
 	// page; the page must otherwise be well formed.
 	Lenient bool
-	// Unchecked delivers each page's records split by SplitPage, not
-	// validated, for a caller that validates every record anyway (as
-	// canonjson does): fn must return an error wrapping ErrRecordNotJSON
-	// for a record that is not valid JSON (Valid), and Pages then returns
-	// the error the validated page would have had.
-	Unchecked bool
+	// Stream hands fn each page's "data" array before it is read, so that
+	// a caller that scans every record anyway (as auditpull does, with
+	// canonjson) delimits each record by that scan (Records.Skip) and a
+	// record is read once. A page found bad, even after fn was handed some
+	// of its records, fails Pages with the error ParsePage gives it; the
+	// caller must then drop what it made of that query's records.
+	Stream bool
 }
 
 // Pages requests the records of q page by page and calls fn with each
 // page's records, in order, once per page (also for a page without
 // records). It stops at the first page whose nextLink is null, empty (or
-// only white space) or absent. An error from fn is returned as it is.
-func (c *Client) Pages(ctx context.Context, q Query, fn func(records []json.RawMessage) error) error {
+// only white space) or absent. An error from fn is returned as it is,
+// unless the page was found bad meanwhile.
+func (c *Client) Pages(ctx context.Context, q Query, fn func(records *Records) error) error {
 	first, err := c.firstURL(q)
 	if err != nil {
 		return err
@@ -97,19 +98,17 @@ func (c *Client) Pages(ctx context.Context, q Query, fn func(records []json.RawM
 		if err != nil {
 			return fmt.Errorf("auditapi: page %d of %s: %w", n, q, err)
 		}
-		page := f.page
-		if err := fn(page.Data); err != nil {
-			if c.Unchecked && errors.Is(err, ErrRecordNotJSON) {
-				if _, perr := c.parse(f.body, true); perr != nil {
-					return fmt.Errorf("auditapi: page %d of %s: %w", n, q, parseError(next, f.contentType, perr))
-				}
-			}
-			return err
+		link, fnErr, pageErr := c.readPage(f.body, fn)
+		if pageErr != nil {
+			return fmt.Errorf("auditapi: page %d of %s: %w", n, q, parseError(next, f.contentType, pageErr))
 		}
-		if strings.TrimSpace(page.NextLink) == "" {
+		if fnErr != nil {
+			return fnErr
+		}
+		if strings.TrimSpace(link) == "" {
 			return nil
 		}
-		u, err := c.resolve(next, page.NextLink)
+		u, err := c.resolve(next, link)
 		if err != nil {
 			return fmt.Errorf("auditapi: page %d of %s: %w", n, q, err)
 		}
@@ -119,6 +118,61 @@ func (c *Client) Pages(ctx context.Context, q Query, fn func(records []json.RawM
 		next = u
 	}
 }
+
+// ReadPage reads one page body as Pages does, calling fn with its records,
+// and returns its nextLink. The error is the page's (a *PageError) when the
+// page is bad, else fn's.
+func (c *Client) ReadPage(body []byte, fn func(records *Records) error) (nextLink string, err error) {
+	nextLink, fnErr, pageErr := c.readPage(body, fn)
+	if pageErr != nil {
+		return "", pageErr
+	}
+	return nextLink, fnErr
+}
+
+// readPage is ReadPage, with fn's error and the page's apart.
+func (c *Client) readPage(body []byte, fn func(*Records) error) (nextLink string, fnErr, pageErr error) {
+	whole := func() (string, error, error) {
+		p, err := c.parse(body)
+		if err != nil {
+			return "", nil, err
+		}
+		return p.NextLink, fn(RecordsOf(p.Data)), nil
+	}
+	if !c.Stream {
+		return whole()
+	}
+	var r *Records
+	p, err := parsePage(body, func(i int) (int, error) {
+		r = inPlace(body, i, c.Lenient, func() error { _, err := c.parse(body); return err })
+		if fnErr = fn(r); fnErr == nil {
+			for r.Next() { // what fn left unread
+			}
+		}
+		if fnErr != nil || r.err != nil {
+			return i, errStopped
+		}
+		return r.end, nil
+	})
+	switch {
+	case r != nil && r.err != nil:
+		return "", fnErr, r.err
+	case fnErr != nil:
+		return "", fnErr, nil
+	case r == nil: // not read in place: bad before its "data", or "data" is not an array
+		return whole()
+	case err != nil: // bad after its "data": so says ParsePage, unless the Lenient reading takes it
+		lp, lerr := c.parse(body)
+		if lerr != nil {
+			return "", nil, lerr
+		}
+		return lp.NextLink, nil, nil
+	}
+	return p.NextLink, nil, nil
+}
+
+// errStopped ends the reading of a page whose records fn did not take.
+var errStopped = errors.New("auditapi: page reading stopped")
 
 func (c *Client) firstURL(q Query) (*url.URL, error) {
 	switch {

@@ -2,7 +2,6 @@ package auditapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 )
 
 func TestPagesRequest(t *testing.T) {
@@ -166,7 +163,7 @@ func TestPagesCallbackError(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { writePage(w, "/aos/audit?skipToken=2", rec(1)) })
 	c, _, _ := setup(t, srv)
 	stop := errors.New("archive: upload failed")
-	err := c.Pages(context.Background(), q1, func([]json.RawMessage) error { return stop })
+	err := c.Pages(context.Background(), q1, func(*Records) error { return stop })
 	if err != stop {
 		t.Errorf("Pages error = %v; want the callback's error as it is", err)
 	}
@@ -197,10 +194,11 @@ func TestPagesNeedsClientFields(t *testing.T) {
 	}
 }
 
-// An Unchecked client's pages end as a checked client's do: a record that is
-// not JSON, found by fn, fails the page with the checked page's error; a
-// record canonjson refuses but that is JSON is delivered.
-func TestPagesUnchecked(t *testing.T) {
+// A Stream client's pages end as a client's that reads them whole: a page
+// found bad, even after some of its records were handed out, fails with the
+// whole reading's error; a record canonjson refuses but that is JSON is
+// delivered.
+func TestPagesStream(t *testing.T) {
 	for n, body := range []string{
 		`{"nextLink":null,"data":[{"a":1},{"b":}]}`,
 		`{"nextLink":null,"data":[{"a":1},{"b":01}]}`,
@@ -213,8 +211,15 @@ func TestPagesUnchecked(t *testing.T) {
 		`{"nextLink":null,"data":[{"a":1}`,
 		`<!DOCTYPE html><html><body>maintenance</body></html>`,
 		`{"nextLink":null,"data":[{"a":1},"x"]}`,
+		`{"data":[{"a":1}],"nextLink":null,"Data":[{"b":2}]}`,
+		`{"data":[{"a":1}],"nextLink":null} x`,
+		`{"data":[{"a":1} {"b":2}]}`,
+		`{"data":[{"a":1},]}`,
 		`{"nextLink":null,"data":[{"a":1,"a":2},{"b":"\u00e9"}]}`,
 		`{"nextLink":null,"data":[{"a":"\"}"},{"b":"\\"}]}`,
+		`{"data":[ {"a":1} , {"b":[2]} ],"nextLink":null}`,
+		`{"nextLink":null,"data":null}`,
+		`{"nextLink":null,"data":[]}`,
 	} {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
@@ -222,27 +227,42 @@ func TestPagesUnchecked(t *testing.T) {
 		})
 		c, _, _ := setup(t, srv)
 		want, werr := collect(c, q1)
-		c.Unchecked = true
+		c.Stream = true
 		var got [][]string
-		gerr := c.Pages(context.Background(), q1, func(recs []json.RawMessage) error {
-			var p []string
-			for i, r := range recs {
-				if _, _, err := canonjson.WithID(nil, r); err != nil && !Valid(r) {
-					return fmt.Errorf("record %d: %w", i, ErrRecordNotJSON)
-				}
-				p = append(p, string(r))
-			}
-			got = append(got, p)
-			return nil
+		gerr := c.Pages(context.Background(), q1, func(r *Records) error {
+			recs, err := readByScan(r)
+			got = append(got, recs)
+			return err
 		})
-		if fails := n < 11; (werr != nil) != fails {
-			t.Fatalf("%s: checked error %v; want failure %v", body, werr, fails)
+		if fails := n < 15; (werr != nil) != fails {
+			t.Fatalf("%s: whole reading's error %v; want failure %v", body, werr, fails)
 		}
 		if fmt.Sprint(gerr) != fmt.Sprint(werr) {
-			t.Errorf("%s: unchecked error %v; checked %v", body, gerr, werr)
+			t.Errorf("%s: streamed error %v; whole reading's %v", body, gerr, werr)
 		}
 		if werr == nil && !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: unchecked pages %q; checked %q", body, got, want)
+			t.Errorf("%s: streamed pages %q; whole reading's %q", body, got, want)
 		}
+	}
+}
+
+// An error of fn is returned as it is, and the rest of the page is not read.
+func TestPagesStreamCallbackError(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		writePage(w, "", `{"a":1}`, `{"b":2}`)
+	})
+	c, _, _ := setup(t, srv)
+	c.Stream = true
+	stop := errors.New("stop")
+	read := 0
+	err := c.Pages(context.Background(), q1, func(r *Records) error {
+		for r.Next() {
+			read++
+			return stop
+		}
+		return nil
+	})
+	if err != stop || read != 1 {
+		t.Fatalf("Pages = %v after %d records; want the callback's error after 1", err, read)
 	}
 }

@@ -24,12 +24,13 @@
 // each record as a slice of the body, so a page's records are the only
 // record bytes held.
 //
-// A Client that is Unchecked splits each page with SplitPage instead: the
-// page is validated but each record only delimited, by its strings and
-// brackets (eight bytes at a time), for a caller that scans every record
-// anyway (auditpull canonicalises each with canonjson), so that a record is
-// scanned once. The caller reports a record that is not JSON
-// (ErrRecordNotJSON, judged by Valid) and Pages then fails with the error
-// ParsePage gives the page; FuzzParsePage checks that SplitPage and such a
-// caller end every body as ParsePage does.
+// A Client that Streams hands the callback each page's "data" array before
+// it is read (Records), for a caller that scans every record anyway
+// (auditpull canonicalises each with canonjson, which reports where the
+// record ends: canonjson.WithIDPrefix), so that a record is read once, not
+// delimited by one scan and canonicalised by another. Records checks the
+// array around the records, Pages the page around the array, and Item the
+// records the caller's scan refused, so that a page fails as ParsePage
+// fails it, even when the failure comes after some records were handed
+// out; FuzzParsePage compares the two readings on every body.
 package auditapi

@@ -2,7 +2,6 @@ package auditapi
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -66,10 +65,6 @@ func (e *UnauthorizedError) Error() string {
 
 // Unwrap returns the 401 response's error.
 func (e *UnauthorizedError) Unwrap() error { return e.Status }
-
-// ErrRecordNotJSON is what the fn of an Unchecked Client's Pages wraps for
-// a record that is not valid JSON.
-var ErrRecordNotJSON = errors.New("auditapi: record is not valid JSON")
 
 // PageError is a 200 response that is not a well-formed audit page.
 type PageError struct {

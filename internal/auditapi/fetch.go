@@ -21,25 +21,20 @@ type session struct {
 	reread bool
 }
 
-// fetched is one page as fetched: its body and Content-Type, and the page
-// parsed from it.
+// fetched is one page as fetched: its body and Content-Type.
 type fetched struct {
-	page        Page
 	body        []byte
 	contentType string
 }
 
-// page fetches and parses one page, retrying transient failures.
+// page fetches one page, retrying transient failures. (A body that is not a
+// page is not retried: the same request would get the same answer.)
 func (c *Client) page(ctx context.Context, u *url.URL, st *session) (fetched, error) {
 	var f fetched
 	err := c.Retry.Do(ctx, func(ctx context.Context) error {
 		body, contentType, err := c.get(ctx, u, st)
-		if err != nil {
-			return err
-		}
 		f = fetched{body: body, contentType: contentType}
-		f.page, err = c.parse(body, !c.Unchecked)
-		return parseError(u, contentType, err)
+		return err
 	})
 	return f, err
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 	"github.com/tokenrelay/tokenrelay/internal/httpclient"
 	"github.com/tokenrelay/tokenrelay/internal/retry"
 	"github.com/tokenrelay/tokenrelay/internal/testkit/testenv"
@@ -126,7 +127,11 @@ var (
 // collect runs Pages and returns the pages' records as strings.
 func collect(c *Client, q Query) ([][]string, error) {
 	var pages [][]string
-	err := c.Pages(context.Background(), q, func(recs []json.RawMessage) error {
+	err := c.Pages(context.Background(), q, func(r *Records) error {
+		recs, err := r.All()
+		if err != nil {
+			return err
+		}
 		var p []string
 		for _, r := range recs {
 			p = append(p, string(r))
@@ -135,6 +140,25 @@ func collect(c *Client, q Query) ([][]string, error) {
 		return nil
 	})
 	return pages, err
+}
+
+// readByScan reads the records as auditpull does: each delimited by
+// canonjson's scan of it (Records.Skip), or else read by Records.Item.
+func readByScan(r *Records) ([]string, error) {
+	var recs []string
+	for r.Next() {
+		rest := r.Rest()
+		if _, _, n, err := canonjson.WithIDPrefix(nil, rest); err == nil && r.Skip(n) {
+			recs = append(recs, string(rest[:n]))
+			continue
+		}
+		item, err := r.Item()
+		if err != nil {
+			return recs, err
+		}
+		recs = append(recs, string(item))
+	}
+	return recs, r.Err()
 }
 
 // writePage writes an audit page; next "" writes null.

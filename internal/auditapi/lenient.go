@@ -6,15 +6,11 @@ import (
 	"errors"
 )
 
-// parse parses a page body: ParsePage (SplitPage when not check), and when
-// Lenient is set and ParsePage refused the page, parseLenient; the page must
-// still be well formed, or ParsePage's error stands.
-func (c *Client) parse(body []byte, check bool) (Page, error) {
-	parse := ParsePage
-	if !check {
-		parse = SplitPage
-	}
-	page, err := parse(body)
+// parse parses a page body: ParsePage, and when Lenient is set and
+// ParsePage refused the page, parseLenient; the page must still be well
+// formed, or ParsePage's error stands.
+func (c *Client) parse(body []byte) (Page, error) {
+	page, err := ParsePage(body)
 	var pe *PageError
 	if err == nil || !c.Lenient || !errors.As(err, &pe) {
 		return page, err
@@ -41,7 +37,7 @@ func parseLenient(body []byte) (Page, bool) {
 		return p, false // no "data"
 	}
 	for {
-		nameEnd, ok := lenString(body, i, false)
+		nameEnd, ok := lenString(body, i)
 		if !ok {
 			return Page{}, false
 		}
@@ -53,12 +49,15 @@ func parseLenient(body []byte) (Page, bool) {
 			return Page{}, false
 		}
 		i = lenSpace(body, i+1)
-		end, ok := lenValue(body, i, false)
+		end, ok := lenValue(body, i)
 		if !ok {
 			return Page{}, false
 		}
 		switch {
 		case bytes.EqualFold([]byte(name), []byte("data")):
+			if sawData {
+				return Page{}, false // as ParsePage
+			}
 			sawData = true
 			if p.Data, ok = lenItems(body[i:end], p.Data[:0]); !ok {
 				return Page{}, false
@@ -94,7 +93,7 @@ func lenItems(arr []byte, dst []json.RawMessage) ([]json.RawMessage, bool) {
 		return dst, true
 	}
 	for {
-		end, ok := lenValue(arr, i, false)
+		end, ok := lenValue(arr, i)
 		if !ok {
 			return nil, false
 		}
@@ -111,10 +110,9 @@ func lenItems(arr []byte, dst []json.RawMessage) ([]json.RawMessage, bool) {
 	}
 }
 
-// lenValue returns the end of the JSON value at b[i], validating it with a
-// stack of closers instead of recursion; strict also validates the escapes
-// of strings, as ParsePage does.
-func lenValue(b []byte, i int, strict bool) (int, bool) {
+// lenValue returns the end of the JSON value at b[i], validating it as
+// ParsePage does, with a stack of closers instead of recursion.
+func lenValue(b []byte, i int) (int, bool) {
 	var stack []byte
 	for {
 		if i >= len(b) {
@@ -134,14 +132,14 @@ func lenValue(b []byte, i int, strict bool) (int, bool) {
 			stack = append(stack, closer)
 			if closer == '}' {
 				var ok bool
-				if i, ok = lenMemberName(b, i, strict); !ok {
+				if i, ok = lenMemberName(b, i); !ok {
 					return i, false
 				}
 			}
 			continue // the first element
 		case c == '"':
 			var ok bool
-			if i, ok = lenString(b, i, strict); !ok {
+			if i, ok = lenString(b, i); !ok {
 				return i, false
 			}
 		default:
@@ -175,7 +173,7 @@ func lenValue(b []byte, i int, strict bool) (int, bool) {
 			i = lenSpace(b, i+1)
 			if top == '}' {
 				var ok bool
-				if i, ok = lenMemberName(b, i, strict); !ok {
+				if i, ok = lenMemberName(b, i); !ok {
 					return i, false
 				}
 			}
@@ -185,8 +183,8 @@ func lenValue(b []byte, i int, strict bool) (int, bool) {
 }
 
 // lenMemberName skips `"name" :` and the space after it.
-func lenMemberName(b []byte, i int, strict bool) (int, bool) {
-	end, ok := lenString(b, i, strict)
+func lenMemberName(b []byte, i int) (int, bool) {
+	end, ok := lenString(b, i)
 	if !ok {
 		return end, false
 	}
@@ -196,27 +194,13 @@ func lenMemberName(b []byte, i int, strict bool) (int, bool) {
 	return lenSpace(b, i+1), true
 }
 
-// lenString returns the end of the JSON string at b[i]; strict validates
-// its escapes too.
-func lenString(b []byte, i int, strict bool) (int, bool) {
+// lenString returns the end of the JSON string at b[i], validated.
+func lenString(b []byte, i int) (int, bool) {
 	if i >= len(b) || b[i] != '"' {
 		return i, false
 	}
-	if strict {
-		end, _, err := scanString(b, i)
-		return end, err == nil
-	}
-	for i++; i < len(b); i++ {
-		switch c := b[i]; {
-		case c == '"':
-			return i + 1, true
-		case c == '\\':
-			i++
-		case c < 0x20:
-			return i, false
-		}
-	}
-	return i, false
+	end, _, err := scanString(b, i)
+	return end, err == nil
 }
 
 func lenSpace(b []byte, i int) int {

@@ -3,7 +3,6 @@ package auditapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,7 +45,11 @@ func startAvePoint(t *testing.T, cfg localavepoint.Config) (*localavepoint.Serve
 func pull(ctx context.Context, c *Client, q Query) ([][]byte, int, error) {
 	var all [][]byte
 	pages := 0
-	err := c.Pages(ctx, q, func(recs []json.RawMessage) error {
+	err := c.Pages(ctx, q, func(r *Records) error {
+		recs, err := r.All()
+		if err != nil {
+			return err
+		}
 		pages++
 		for _, r := range recs {
 			all = append(all, r)

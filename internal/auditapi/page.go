@@ -2,11 +2,8 @@ package auditapi
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math/bits"
 
 	"github.com/tokenrelay/tokenrelay/internal/canonjson"
 )
@@ -22,38 +19,25 @@ type Page struct {
 // ParsePage parses an audit page: a JSON object with a "data" array of
 // objects (null is taken as no records) and a "nextLink" string or null.
 // Member names match case-insensitively, as .NET and encoding/json do; of a
-// repeated member the last counts; other members are ignored. The whole
-// body is validated (RFC 8259). Anything else is a *PageError.
+// repeated member the last counts, except "data": two of them are an error,
+// since taking either would drop the other's records. Other members are
+// ignored. The whole body is validated (RFC 8259). Anything else is a
+// *PageError.
 func ParsePage(body []byte) (Page, error) {
-	return parsePage(body, true)
-}
-
-// SplitPage is ParsePage without validating the records' interiors: each
-// record is delimited (strings and brackets) but not checked, so that a
-// consumer that scans every record anyway (canonjson does, and rejects what
-// is not JSON) scans it once. A page SplitPage accepts is one that ParsePage
-// accepts with the same records, or one that ParsePage refuses only because
-// a record is not valid JSON, which the consumer must then detect (Valid).
-// Whatever else SplitPage cannot split, it leaves to ParsePage, whose result
-// it returns.
-func SplitPage(body []byte) (Page, error) {
-	if p, err := parsePage(body, false); err == nil {
-		return p, nil
-	}
-	return ParsePage(body)
+	return parsePage(body, nil)
 }
 
 // Valid reports whether record is one JSON value (RFC 8259), at any depth
 // (without recursion): a record of a Lenient page may be nested deeper than
 // ParsePage allows.
 func Valid(record []byte) bool {
-	end, ok := lenValue(record, skipSpace(record, 0), true)
+	end, ok := lenValue(record, skipSpace(record, 0))
 	return ok && skipSpace(record, end) == len(record)
 }
 
-// parsePage is ParsePage, or SplitPage's split when not check; a split
-// reports errSplit for what it leaves to ParsePage.
-func parsePage(body []byte, check bool) (Page, error) {
+// parsePage is ParsePage; when onData is not nil, a "data" array is not
+// read but handed to it at its '[', and onData returns the index after it.
+func parsePage(body []byte, onData func(i int) (int, error)) (Page, error) {
 	var p Page
 	i := skipSpace(body, 0)
 	if i >= len(body) {
@@ -90,8 +74,16 @@ func parsePage(body []byte, check bool) (Page, error) {
 			i = skipSpace(body, i+1)
 			switch {
 			case bytes.EqualFold(name, []byte("data")):
+				if sawData {
+					return Page{}, &PageError{Index: -1, Reason: `"data" appears twice`}
+				}
 				sawData = true
-				if p.Data, i, err = records(body, i, p.Data[:0], check); err != nil {
+				if onData != nil && i < len(body) && body[i] == '[' {
+					i, err = onData(i)
+				} else {
+					p.Data, i, err = records(body, i, p.Data[:0])
+				}
+				if err != nil {
 					return Page{}, err
 				}
 			case bytes.EqualFold(name, []byte("nextLink")):
@@ -125,9 +117,8 @@ func parsePage(body []byte, check bool) (Page, error) {
 }
 
 // records validates the "data" value at body[i] and splits it into its
-// elements, which must be objects. When not check, the elements are only
-// delimited (skipRecord), and anything but an object is errSplit.
-func records(body []byte, i int, dst []json.RawMessage, check bool) ([]json.RawMessage, int, error) {
+// elements, which must be objects.
+func records(body []byte, i int, dst []json.RawMessage) ([]json.RawMessage, int, error) {
 	if i >= len(body) || body[i] != '[' {
 		end, err := scanValue(body, i, 1)
 		switch {
@@ -143,22 +134,6 @@ func records(body []byte, i int, dst []json.RawMessage, check bool) ([]json.RawM
 		return dst, i + 1, nil
 	}
 	for n := 0; ; n++ {
-		if !check {
-			end, ok := skipRecord(body, i)
-			if !ok {
-				return nil, end, errSplit
-			}
-			dst = append(dst, body[i:end:end])
-			i = skipSpace(body, end)
-			switch {
-			case i < len(body) && body[i] == ',':
-				i = skipSpace(body, i+1)
-				continue
-			case i < len(body) && body[i] == ']':
-				return dst, i + 1, nil
-			}
-			return nil, i, errSplit
-		}
 		end, err := scanValue(body, i, 2)
 		if err != nil {
 			return nil, end, err
@@ -197,71 +172,3 @@ func nextLink(body []byte, i int) (string, int, error) {
 	}
 	return "", end, &PageError{Index: -1, Reason: "nextLink is " + canonjson.Kind(body[i:]) + ", not a string"}
 }
-
-// errSplit is what SplitPage leaves to ParsePage.
-var errSplit = errors.New("auditapi: page left to ParsePage")
-
-// maxSplitDepth bounds the nesting of a record that SplitPage delimits, far
-// below maxDepth, so that a record ParsePage would refuse for its depth is
-// never split.
-const maxSplitDepth = 256
-
-// skipRecord returns the index after the object at body[i], found by its
-// strings and brackets only; false for what is not an object so delimited
-// (or nested deeper than maxSplitDepth). In valid JSON that is the object's
-// end; in anything else a consumer that validates the record sees it.
-//
-// A string ends at the first quote not escaped by a backslash; it is tested
-// eight bytes at a time: a lane of (x - 0x01…) &^ x & 0x80… is set where x's
-// byte is zero (exactly for the lowest such byte, which is the one that
-// counts), so XOR with the byte looked for finds it.
-func skipRecord(body []byte, i int) (int, bool) {
-	if i >= len(body) || body[i] != '{' {
-		return i, false
-	}
-	depth := 0
-	for i < len(body) {
-		c := body[i]
-		i++
-		switch c {
-		case '"':
-		str:
-			for {
-				for ; i+8 <= len(body); i += 8 {
-					x := binary.LittleEndian.Uint64(body[i:])
-					q, bs := x^(lanes01*'"'), x^(lanes01*'\\')
-					if t := ((q-lanes01)&^q | (bs-lanes01)&^bs) & lanes80; t != 0 {
-						i += bits.TrailingZeros64(t) >> 3
-						break
-					}
-				}
-				for i < len(body) && body[i] != '"' && body[i] != '\\' {
-					i++
-				}
-				switch {
-				case i >= len(body):
-					return len(body), false
-				case body[i] == '"':
-					i++
-					break str
-				}
-				i += 2 // a backslash and the byte it escapes
-			}
-		case '{', '[':
-			if depth++; depth > maxSplitDepth {
-				return i, false
-			}
-		case '}', ']':
-			if depth--; depth == 0 {
-				return i, true
-			}
-		}
-	}
-	return len(body), false
-}
-
-// SWAR constants: the byte b in every lane.
-const (
-	lanes01 = 0x0101010101010101
-	lanes80 = 0x8080808080808080
-)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -146,41 +147,42 @@ func FuzzParsePage(f *testing.F) {
 	})
 }
 
-// checkSplit checks SplitPage against ParsePage's p and err on body, with
-// records judged as an Unchecked Client's caller does: canonjson accepts
-// them, or else Valid decides (canonjson's acceptance must imply Valid).
-// SplitPage either fails as ParsePage does, or splits the same page, or a
-// page with a record that is not valid JSON that ParsePage refuses.
+// checkSplit checks a Stream client's reading of body, with records
+// delimited as auditpull does (readByScan), against ParsePage's p and err:
+// the same error, or the same nextLink and records; and the same for a
+// Lenient client against its whole reading. canonjson's acceptance of a
+// record must imply that it is JSON (Valid, and encoding/json).
 func checkSplit(t *testing.T, body []byte, p Page, err error) {
 	t.Helper()
-	sp, serr := SplitPage(body)
-	if serr != nil {
-		if err == nil || serr.Error() != err.Error() {
-			t.Fatalf("SplitPage(%q) error %v; ParsePage's %v", body, serr, err)
+	for _, lenient := range []bool{false, true} {
+		wp, werr := p, err
+		if lenient {
+			wp, werr = (&Client{Lenient: true}).parse(body)
 		}
-		return
-	}
-	allValid := true
-	for _, r := range sp.Data {
-		_, _, werr := canonjson.WithID(nil, r)
-		_, aerr := canonjson.Append(nil, r)
-		valid := Valid(r)
-		if valid != json.Valid(r) {
-			t.Fatalf("Valid(%q) = %v; encoding/json says %v", r, valid, !valid)
+		var items []string
+		next, serr := (&Client{Lenient: lenient, Stream: true}).ReadPage(body, func(r *Records) error {
+			var err error
+			items, err = readByScan(r)
+			return err
+		})
+		if fmt.Sprint(serr) != fmt.Sprint(werr) {
+			t.Fatalf("streamed (lenient %v) %q: error %v; whole reading's %v", lenient, body, serr, werr)
 		}
-		if (werr == nil || aerr == nil) && !valid {
-			t.Fatalf("canonjson accepts %q, which Valid refuses", r)
+		if werr != nil {
+			continue
 		}
-		allValid = allValid && valid
-	}
-	if !allValid {
-		if err == nil {
-			t.Fatalf("SplitPage(%q) split a record that is not valid JSON from a page ParsePage accepts", body)
+		got := Page{NextLink: next}
+		for _, it := range items {
+			got.Data = append(got.Data, json.RawMessage(it))
 		}
-		return
-	}
-	if err != nil || !equalPages(sp, p) {
-		t.Fatalf("SplitPage(%q) = %q, %q; ParsePage's %q, %q, %v", body, sp.NextLink, sp.Data, p.NextLink, p.Data, err)
+		if !equalPages(got, wp) {
+			t.Fatalf("streamed (lenient %v) %q = %q, %q; whole reading's %q, %q", lenient, body, got.NextLink, got.Data, wp.NextLink, wp.Data)
+		}
+		for _, r := range got.Data {
+			if _, _, werr := canonjson.WithID(nil, r); werr == nil && (!Valid(r) || !json.Valid(r)) {
+				t.Fatalf("canonjson accepts %q, which is not JSON", r)
+			}
+		}
 	}
 }
 

@@ -2,7 +2,6 @@ package auditapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -170,7 +169,7 @@ func TestPagesTimeout(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		err := c.Pages(ctx, q1, func([]json.RawMessage) error { return nil })
+		err := c.Pages(ctx, q1, func(*Records) error { return nil })
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Pages error = %v; want context.DeadlineExceeded", err)
 		}

@@ -2,7 +2,6 @@ package auditpull_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -23,11 +22,11 @@ type emptyPages struct {
 	limit int
 }
 
-func (e *emptyPages) Pages(_ context.Context, q auditapi.Query, fn func([]json.RawMessage) error) error {
+func (e *emptyPages) Pages(_ context.Context, q auditapi.Query, fn func(*auditapi.Records) error) error {
 	if calls := e.calls.Add(1); calls > int64(e.limit) {
 		return fmt.Errorf("query %d for %s: more than the %d windows a run plans", calls, q, e.limit)
 	}
-	return fn(nil)
+	return fn(auditapi.RecordsOf(nil))
 }
 
 // TestFarBehindCheckpointPlansMaxDue: a checkpoint ten years behind with

@@ -40,6 +40,10 @@ func TestBadPagesStoreNothing(t *testing.T) {
 		{"not JSON", `<!DOCTYPE html><html><body>Service unavailable</body></html>`, "page 2"},
 		{"data not an array", `{"nextLink":null,"data":{"actionName":"Login"}}`, "data"},
 		{"truncated", `{"nextLink":null,"data":[{"actionName":"Lo`, "page 2"},
+		// Bad only after records the streaming reader has already written.
+		{"bad after the records", `{"data":[{"actionName":"Logout","actionTime":"2024-10-10T00:00:02Z"}],"nextLink":null} <html>`, "page 2"},
+		{"bad between records", `{"nextLink":null,"data":[{"actionName":"Logout","actionTime":"2024-10-10T00:00:02Z"} {"actionName":"x"}]}`, "page 2"},
+		{"data twice", `{"data":[{"actionName":"Logout","actionTime":"2024-10-10T00:00:02Z"}],"nextLink":null,"Data":[]}`, `"data" appears twice`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

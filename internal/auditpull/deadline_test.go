@@ -2,7 +2,6 @@ package auditpull_test
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -115,7 +114,7 @@ type shortQueries struct {
 	timeout time.Duration
 }
 
-func (s shortQueries) Pages(ctx context.Context, q auditapi.Query, fn func([]json.RawMessage) error) error {
+func (s shortQueries) Pages(ctx context.Context, q auditapi.Query, fn func(*auditapi.Records) error) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	return s.api.Pages(ctx, q, fn)

@@ -100,12 +100,12 @@ func newRig(t testing.TB, env awsEnv, apc localavepoint.Config, vars map[string]
 	r.puller = &auditpull.Puller{
 		Config: cfg,
 		API: &auditapi.Client{
-			HTTP:      hc,
-			BaseURL:   cfg.BaseURL,
-			Tokens:    &auditpull.TokenSource{SSM: env.ssm, Name: cfg.TokenParameter},
-			Retry:     retry.Policy{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
-			Lenient:   true,
-			Unchecked: true, // as functions/auditpull wires it
+			HTTP:    hc,
+			BaseURL: cfg.BaseURL,
+			Tokens:  &auditpull.TokenSource{SSM: env.ssm, Name: cfg.TokenParameter},
+			Retry:   retry.Policy{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
+			Lenient: true,
+			Stream:  true, // as functions/auditpull wires it
 		},
 		Archive:     &archive.Archive{Bucket: bucket, Uploader: archive.NewUploader(env.s3)},
 		Checkpoints: &checkpoint.Store{S3: env.s3, Bucket: bucket, Key: cfg.CheckpointKey(), Now: func() time.Time { return r.now }},

@@ -2,7 +2,6 @@ package auditpull
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,12 +25,12 @@ const (
 )
 
 // PagesAPI is the audit API as the Puller uses it; *auditapi.Client
-// satisfies it. The Puller validates every record it is given (canonjson
-// does, and auditapi.Valid for a record canonjson refuses) and fails the
-// window with auditapi.ErrRecordNotJSON for one that is not JSON, so an
-// auditapi.Client may be Unchecked: each record is then scanned once.
+// satisfies it. The Puller delimits each record by canonjson's scan of it
+// (auditapi.Records.Skip), so an auditapi.Client may Stream: each record is
+// then read once. On an error the window is aborted, so records of a page
+// found bad after they were read are never stored.
 type PagesAPI interface {
-	Pages(ctx context.Context, q auditapi.Query, fn func(records []json.RawMessage) error) error
+	Pages(ctx context.Context, q auditapi.Query, fn func(records *auditapi.Records) error) error
 }
 
 // Puller pulls windows of audit records into S3.

@@ -3,7 +3,6 @@ package auditpull
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -43,31 +42,20 @@ func (p *Puller) window(ctx context.Context, w window.Window, sc *scratch, rn ru
 	obj := p.Archive.Create(ctx, w.Key(p.Config.Prefix))
 	var quarantine *archive.Object // created for the first item that is not an object
 	q := auditapi.Query{Start: w.Start, End: w.End, ProductTypes: p.Config.ProductTypes, GeoLocations: p.Config.GeoLocations}
-	err := p.API.Pages(ctx, q, func(records []json.RawMessage) error {
+	err := p.API.Pages(ctx, q, func(records *auditapi.Records) error {
 		out.pages++
-		for i, rec := range records {
-			if !isObject(rec) {
-				if quarantine == nil {
-					quarantine = p.Archive.Create(ctx, w.QuarantineKey(p.Config.Prefix))
-				}
-				sc.line = quarantineLine(sc.line[:0], w.String(), out.pages, i, rec)
-				if err := quarantine.WriteLine(sc.line); err != nil {
+		for records.Next() {
+			// The common case: canonjson's scan of the record is also what
+			// delimits it in the page, so the record is read once.
+			rest := records.Rest()
+			line, id, n, err := canonjson.WithIDPrefix(sc.line[:0], rest)
+			if err != nil || !records.Skip(n) {
+				if line, id, err = p.poison(ctx, w, &out, records, &quarantine, sc.line[:0], err); err != nil {
 					return err
 				}
-				out.quarantined++
-				p.log().WarnContext(ctx, "page item is not a record object; quarantined", "window", w.String(),
-					"page", out.pages, "index", i, "key", w.QuarantineKey(p.Config.Prefix))
-				continue
-			}
-			line, id, err := canonjson.WithID(sc.line[:0], rec)
-			if err != nil {
-				if !auditapi.Valid(rec) { // an Unchecked Client's page that is not JSON
-					return fmt.Errorf("auditpull: page %d, item %d: %w", out.pages, i, auditapi.ErrRecordNotJSON)
+				if line == nil {
+					continue
 				}
-				line, id = rawLine(sc.line[:0], rec)
-				out.raw++
-				p.log().WarnContext(ctx, "record has no canonical form; stored as returned with _id_basis raw",
-					"window", w.String(), "page", out.pages, "index", i, "reason", err.Error())
 			}
 			sc.line = line
 			if !sc.seen.add(id) {
@@ -78,7 +66,7 @@ func (p *Puller) window(ctx context.Context, w window.Window, sc *scratch, rn ru
 				return err
 			}
 		}
-		return nil
+		return records.Err()
 	})
 	// A re-pull replaces what the previous pull stored, even with nothing
 	// (README: "S3 layout"): the manifest then names an empty object, not a
@@ -123,6 +111,37 @@ func (p *Puller) window(ctx context.Context, w window.Window, sc *scratch, rn ru
 		p.publishPoison(ctx, w, out.raw+out.quarantined)
 	}
 	return out, nil
+}
+
+// poison handles the current record of records, which canonjson could not
+// canonicalise for cause (README: "S3 layout"): an item that is not an
+// object goes to the window's quarantine object (created on first use), and
+// line is nil; an object without a canonical form gets its raw line. An item
+// that is not JSON at all is the page's error.
+func (p *Puller) poison(ctx context.Context, w window.Window, out *outcome, records *auditapi.Records,
+	quarantine **archive.Object, dst []byte, cause error) (line []byte, id [32]byte, err error) {
+	rec, err := records.Item()
+	if err != nil {
+		return nil, id, err
+	}
+	i := records.Index()
+	if !isObject(rec) {
+		if *quarantine == nil {
+			*quarantine = p.Archive.Create(ctx, w.QuarantineKey(p.Config.Prefix))
+		}
+		if err := (*quarantine).WriteLine(quarantineLine(dst, w.String(), out.pages, i, rec)); err != nil {
+			return nil, id, err
+		}
+		out.quarantined++
+		p.log().WarnContext(ctx, "page item is not a record object; quarantined", "window", w.String(),
+			"page", out.pages, "index", i, "key", w.QuarantineKey(p.Config.Prefix))
+		return nil, id, nil
+	}
+	line, id = rawLine(dst, rec)
+	out.raw++
+	p.log().WarnContext(ctx, "record has no canonical form; stored as returned with _id_basis raw",
+		"window", w.String(), "page", out.pages, "index", i, "reason", fmt.Sprint(cause))
+	return line, id, nil
 }
 
 // writeManifest writes w's manifest (README: "S3 layout"), after its

@@ -92,6 +92,23 @@ func WithID(dst, record []byte) (line []byte, id [32]byte, err error) {
 	return line, id, err
 }
 
+// WithIDPrefix is WithID for the JSON object at the start of text, which
+// may go on past it (the rest of an array, say): n is the object's length,
+// so that a reader of a JSON array can delimit the object by
+// canonicalising it, one scan for both. text must start with the object's
+// first byte, not white space; what follows the object is not read.
+func WithIDPrefix(dst, text []byte) (line []byte, id [32]byte, n int, err error) {
+	s := states.Get().(*state)
+	s.prefix = true
+	line, id, err = s.withID(dst, text, true)
+	n, s.prefix = s.pos, false
+	putState(s)
+	if err != nil {
+		n = 0
+	}
+	return line, id, n, err
+}
+
 // withID computes the id of record and, if line, appends the record's line to
 // dst.
 func (s *state) withID(dst, record []byte, line bool) ([]byte, [32]byte, error) {

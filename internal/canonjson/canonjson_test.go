@@ -321,3 +321,32 @@ func TestWithIDAppendsToDst(t *testing.T) {
 		t.Errorf("lines %q and %q; want equal", lines[0], lines[2])
 	}
 }
+
+func TestWithIDPrefix(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		n    int // 0: an error
+	}{
+		{`{"b":1,"a":"x"},{"c":3}]}`, 15},
+		{`{"b":1,"a":"x"}`, 15},
+		{` {"a":[1,{"}":"]"}]} ]`, 20},
+		{`{"a":1}garbage`, 7},
+		{`{"a":1,"a":2},{}`, 0},
+		{`{"a":"unterminated},{"b":2}]`, 0},
+		{`"x",{}`, 0},
+		{``, 0},
+	} {
+		line, id, n, err := WithIDPrefix(nil, []byte(tt.text))
+		if n != tt.n || (err == nil) != (tt.n > 0) {
+			t.Errorf("WithIDPrefix(%q) = n %d, %v; want n %d", tt.text, n, err, tt.n)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		wline, wid, werr := WithID(nil, []byte(tt.text[:n]))
+		if werr != nil || wid != id || string(wline) != string(line) {
+			t.Errorf("WithIDPrefix(%q) = %s, %x; WithID of the object %s, %x, %v", tt.text, line, id, wline, wid, werr)
+		}
+	}
+}

@@ -27,6 +27,7 @@ func FuzzCanonical(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkPrefix(t, data)
 		checkFastPath(t, data, avepointRecord)
 		checkEscaped(t, data)
 		var want string // String before its fast path
@@ -87,4 +88,28 @@ func FuzzCanonical(f *testing.F) {
 			t.Fatalf("ID(WithID(%q)) = %x, %v; want %x", data, id4, err, id)
 		}
 	})
+}
+
+// checkPrefix checks WithIDPrefix on data followed by the rest of an array:
+// it reads the same object as WithID does of data alone (then n ends data,
+// but for trailing white space), and never succeeds where WithID fails on a
+// prefix of the text that ends at a byte other than data's.
+func checkPrefix(t *testing.T, data []byte) {
+	t.Helper()
+	const more = `,{"next":"record"}]}`
+	text := append(bytes.Clone(data), more...)
+	pline, pid, n, perr := WithIDPrefix(nil, text)
+	if perr != nil {
+		if n != 0 {
+			t.Fatalf("WithIDPrefix(%q) = n %d with error %v; want 0", text, n, perr)
+		}
+		return
+	}
+	line, id, err := WithID(nil, text[:n])
+	if err != nil || id != pid || !bytes.Equal(line, pline) {
+		t.Fatalf("WithIDPrefix(%q) = %q, %x, n %d; WithID of its first n bytes %q, %x, %v", text, pline, pid, n, line, id, err)
+	}
+	if wline, wid, werr := WithID(nil, data); werr == nil && (wid != pid || !bytes.Equal(wline, pline) || len(bytes.TrimSpace(data[n:])) != 0) {
+		t.Fatalf("WithIDPrefix(%q) = %q, n %d; WithID(%q) = %q", text, pline, n, data, wline)
+	}
 }

@@ -28,6 +28,7 @@ type state struct {
 	// in its sequence.
 	sameOrder bool
 	generic   bool // canonicalise the top-level object as a nested one (tests)
+	prefix    bool // the value ends the document; what follows it is not read
 }
 
 type span struct{ start, end int }
@@ -58,7 +59,7 @@ func (s *state) document(object bool) error {
 	} else {
 		err = s.value()
 	}
-	if err != nil {
+	if err != nil || s.prefix {
 		return err
 	}
 	s.ws()

@@ -2,7 +2,6 @@ package faultsuite
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -211,8 +210,8 @@ type rotating struct {
 	rotate func()
 }
 
-func (r rotating) Pages(ctx context.Context, q auditapi.Query, fn func([]json.RawMessage) error) error {
-	return r.api.Pages(ctx, q, func(recs []json.RawMessage) error {
+func (r rotating) Pages(ctx context.Context, q auditapi.Query, fn func(*auditapi.Records) error) error {
+	return r.api.Pages(ctx, q, func(recs *auditapi.Records) error {
 		r.rotate()
 		return fn(recs)
 	})

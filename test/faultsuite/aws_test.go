@@ -246,20 +246,20 @@ type noiseAPI struct {
 	size int
 }
 
-func (a noiseAPI) Pages(ctx context.Context, q auditapi.Query, fn func([]json.RawMessage) error) error {
+func (a noiseAPI) Pages(ctx context.Context, q auditapi.Query, fn func(*auditapi.Records) error) error {
 	if !q.Start.Equal(a.big) {
 		var page []json.RawMessage
 		for i := range 3 {
 			page = append(page, json.RawMessage(fmt.Sprintf(`{"actionName":"Login","n":%d,"actionTime":%q}`, i, q.Start.Format(time.RFC3339))))
 		}
-		return fn(page)
+		return fn(auditapi.RecordsOf(page))
 	}
 	rng := rand.NewChaCha8([32]byte{7})
 	raw := make([]byte, 48<<10)
 	for n, i := 0, 0; n < a.size; i++ {
 		_, _ = rng.Read(raw)
 		rec := json.RawMessage(fmt.Sprintf(`{"actionName":"Export","n":%d,"additionalDetails":%q}`, i, base64.StdEncoding.EncodeToString(raw)))
-		if err := fn([]json.RawMessage{rec}); err != nil {
+		if err := fn(auditapi.RecordsOf([]json.RawMessage{rec})); err != nil {
 			return err
 		}
 		n += len(rec)

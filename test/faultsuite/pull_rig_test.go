@@ -107,11 +107,11 @@ func (r *pullRig) api(t testing.TB, timeout time.Duration) *auditapi.Client {
 		t.Fatal(err)
 	}
 	return &auditapi.Client{
-		HTTP:      httpclient.New(timeout),
-		BaseURL:   base,
-		Tokens:    &auditpull.TokenSource{SSM: r.aws.ssm, Name: r.param},
-		Retry:     retry.Policy{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
-		Unchecked: true, // as functions/auditpull wires it
+		HTTP:    httpclient.New(timeout),
+		BaseURL: base,
+		Tokens:  &auditpull.TokenSource{SSM: r.aws.ssm, Name: r.param},
+		Retry:   retry.Policy{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
+		Stream:  true, // as functions/auditpull wires it
 	}
 }
 
