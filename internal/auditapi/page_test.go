@@ -34,7 +34,7 @@ func TestParsePage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := ParsePage([]byte(tt.body))
-			checkSplit(t, []byte(tt.body), p, err)
+			checkStream(t, []byte(tt.body), p, err)
 			if err != nil {
 				t.Fatalf("ParsePage error: %v", err)
 			}
@@ -79,7 +79,7 @@ func TestParsePageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := ParsePage([]byte(tt.body))
-			checkSplit(t, []byte(tt.body), p, err)
+			checkStream(t, []byte(tt.body), p, err)
 			var pe *PageError
 			if !errors.As(err, &pe) || pe.Index != tt.index || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("ParsePage(%q) = %v, %v; want *PageError (index %d) containing %q", tt.body, p, err, tt.index, tt.want)
@@ -100,7 +100,7 @@ func FuzzParsePage(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		p, err := ParsePage(body)
-		checkSplit(t, body, p, err)
+		checkStream(t, body, p, err)
 		if valid := json.Valid(body); !valid && err == nil {
 			t.Fatalf("ParsePage(%q) accepted invalid JSON", body)
 		} else if valid && err != nil && strings.Contains(err.Error(), "not JSON") && !strings.Contains(err.Error(), "nesting") {
@@ -147,12 +147,12 @@ func FuzzParsePage(f *testing.F) {
 	})
 }
 
-// checkSplit checks a Stream client's reading of body, with records
+// checkStream checks a Stream client's reading of body, with records
 // delimited as auditpull does (readByScan), against ParsePage's p and err:
 // the same error, or the same nextLink and records; and the same for a
 // Lenient client against its whole reading. canonjson's acceptance of a
 // record must imply that it is JSON (Valid, and encoding/json).
-func checkSplit(t *testing.T, body []byte, p Page, err error) {
+func checkStream(t *testing.T, body []byte, p Page, err error) {
 	t.Helper()
 	for _, lenient := range []bool{false, true} {
 		wp, werr := p, err

@@ -36,8 +36,10 @@
 // times the CPU: 11.1 µs against 2.3 µs for Append (BenchmarkAppend and
 // BenchmarkJSONTextCanonicalize, medians of 5 runs in CPU time on a loaded
 // shared 2-core EPYC; see jsontext_bench_test.go). Canonicalisation (WithID
-// without its SHA-256) is 22% of the audit pipeline's CPU (a profile of
-// BenchmarkPipeline in internal/auditpull).
+// without its SHA-256) is 27% of the audit pipeline's CPU (a profile of
+// BenchmarkPipeline in internal/auditpull), and it is the only reading of a
+// record there: WithIDPrefix reads the record in place in its page and
+// reports where it ends, which is how the page reader delimits it.
 //
 // The scanner makes one pass over a record and reuses its buffers, so
 // fingerprinting a record allocates nothing in the steady state. Strings are
