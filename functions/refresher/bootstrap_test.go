@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -167,7 +166,7 @@ func TestBootstrapTimeout(t *testing.T) {
 	if first.PID == 0 {
 		t.Fatal("no bootstrap seen")
 	}
-	if err := syscall.Kill(first.PID, syscall.SIGSTOP); err != nil {
+	if err := rie.Stop(first.PID); err != nil {
 		t.Fatal(err)
 	}
 	res := invoke(t, e, `{}`)

@@ -84,6 +84,53 @@ func (e *Emulator) PeakRSS() int64 {
 	return 0
 }
 
+// Stop sends SIGSTOP to pid, as if the process hung, and waits until every
+// one of its threads has stopped. kill returns before that: the process
+// stops only once one of its threads takes the signal, and on a loaded
+// machine another thread may meanwhile answer a request.
+func Stop(pid int) error {
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if stopped(pid) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("rie: process " + strconv.Itoa(pid) + " did not stop within 5s of SIGSTOP")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// stopped reports whether every thread of pid is stopped (state T).
+func stopped(pid int) bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
+	tasks, err := os.ReadDir(dir)
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, t := range tasks {
+		if threadState(dir+t.Name()+"/stat") != 'T' {
+			return false
+		}
+	}
+	return true
+}
+
+// threadState returns the state letter of a /proc stat file, 0 if unread.
+func threadState(path string) byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return 0
+	}
+	return b[i+2]
+}
+
 // childOf returns a live child of pid, 0 when it has none.
 func childOf(pid int) int {
 	p := strconv.Itoa(pid)
@@ -105,14 +152,6 @@ func childOf(pid int) int {
 // alive reports whether pid is a process that has not exited (a zombie
 // has).
 func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+2 >= len(b) {
-		return false
-	}
-	state := b[i+2]
-	return state != 'Z' && state != 'X'
+	state := threadState("/proc/" + strconv.Itoa(pid) + "/stat")
+	return state != 0 && state != 'Z' && state != 'X'
 }
