@@ -63,11 +63,16 @@ type Client struct {
 	// Stream hands fn each page's "data" array before it is read, so that
 	// a caller that scans every record anyway (as auditpull does, with
 	// canonjson) delimits each record by that scan (Records.Skip) and a
-	// record is read once. A page found bad, even after fn was handed some
-	// of its records, fails Pages with the error ParsePage gives it; the
-	// caller must then drop what it made of that query's records.
+	// record is read once. A Stream client reads pages as a Lenient one
+	// does. A page found bad, even after fn was handed some of its records,
+	// fails Pages with the error the whole reading gives it, unless fn has
+	// failed first (then fn's error is returned): either way the caller must
+	// drop what it made of that query's records.
 	Stream bool
 }
+
+// lenient reports whether pages are read as Lenient says.
+func (c *Client) lenient() bool { return c.Lenient || c.Stream }
 
 // Pages requests the records of q page by page and calls fn with each
 // page's records, in order, once per page (also for a page without
@@ -144,7 +149,7 @@ func (c *Client) readPage(body []byte, fn func(*Records) error) (nextLink string
 	}
 	var r *Records
 	p, err := parsePage(body, func(i int) (int, error) {
-		r = inPlace(body, i, c.Lenient, func() error { _, err := c.parse(body); return err })
+		r = recordsIn(body, i, func() error { _, err := c.parse(body); return err })
 		if fnErr = fn(r); fnErr == nil {
 			for r.Next() { // what fn left unread
 			}

@@ -28,9 +28,10 @@
 // it is read (Records), for a caller that scans every record anyway
 // (auditpull canonicalises each with canonjson, which reports where the
 // record ends: canonjson.WithIDPrefix), so that a record is read once, not
-// delimited by one scan and canonicalised by another. Records checks the
-// array around the records, Pages the page around the array, and Item the
-// records the caller's scan refused, so that a page fails as ParsePage
-// fails it, even when the failure comes after some records were handed
-// out; FuzzParsePage compares the two readings on every body.
+// delimited by one scan and canonicalised by another. A Stream client reads
+// pages as a Lenient one does: Records checks the array around the records,
+// Pages the page around the array, and Item the records the caller's scan
+// refused, so that a page fails as the Lenient whole reading fails it, even
+// when the failure comes after some records were handed out; FuzzParsePage
+// compares the two readings on every body.
 package auditapi

@@ -128,7 +128,7 @@ var (
 func collect(c *Client, q Query) ([][]string, error) {
 	var pages [][]string
 	err := c.Pages(context.Background(), q, func(r *Records) error {
-		recs, err := r.All()
+		recs, err := all(r)
 		if err != nil {
 			return err
 		}
@@ -140,6 +140,19 @@ func collect(c *Client, q Query) ([][]string, error) {
 		return nil
 	})
 	return pages, err
+}
+
+// all reads the remaining records with Item.
+func all(r *Records) ([]json.RawMessage, error) {
+	var items []json.RawMessage
+	for r.Next() {
+		item, err := r.Item()
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, item)
+	}
+	return items, r.Err()
 }
 
 // readByScan reads the records as auditpull does: each delimited by

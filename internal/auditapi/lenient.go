@@ -6,13 +6,13 @@ import (
 	"errors"
 )
 
-// parse parses a page body: ParsePage, and when Lenient is set and
-// ParsePage refused the page, parseLenient; the page must still be well
+// parse reads a page body whole: ParsePage, and when the client is lenient
+// and ParsePage refused the page, parseLenient; the page must still be well
 // formed, or ParsePage's error stands.
 func (c *Client) parse(body []byte) (Page, error) {
 	page, err := ParsePage(body)
 	var pe *PageError
-	if err == nil || !c.Lenient || !errors.As(err, &pe) {
+	if err == nil || !c.lenient() || !errors.As(err, &pe) {
 		return page, err
 	}
 	if lp, ok := parseLenient(body); ok {

@@ -43,20 +43,20 @@ func startAvePoint(t *testing.T, cfg localavepoint.Config) (*localavepoint.Serve
 
 // pull returns every record of q, flattened, and the number of pages.
 func pull(ctx context.Context, c *Client, q Query) ([][]byte, int, error) {
-	var all [][]byte
+	var records [][]byte
 	pages := 0
 	err := c.Pages(ctx, q, func(r *Records) error {
-		recs, err := r.All()
+		recs, err := all(r)
 		if err != nil {
 			return err
 		}
 		pages++
 		for _, r := range recs {
-			all = append(all, r)
+			records = append(records, r)
 		}
 		return nil
 	})
-	return all, pages, err
+	return records, pages, err
 }
 
 func sameRecords(t *testing.T, got, want [][]byte) {

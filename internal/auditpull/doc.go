@@ -52,7 +52,7 @@
 // auditapi.Client.Lenient lets through, goes to the window's quarantine
 // object. Both are counted in the manifest, logged at WARN and published as
 // PoisonRecords, and never fail the window. A record that is not JSON at
-// all fails its page as auditapi.ParsePage would. The function's client
+// all fails its page. The function's client
 // streams (auditapi.Client.Stream): canonjson's scan of a record is also
 // what delimits it in the page, so each record is read once; a page found
 // bad after some of its records were written fails the window, whose

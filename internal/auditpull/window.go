@@ -49,7 +49,10 @@ func (p *Puller) window(ctx context.Context, w window.Window, sc *scratch, rn ru
 			// delimits it in the page, so the record is read once.
 			rest := records.Rest()
 			line, id, n, err := canonjson.WithIDPrefix(sc.line[:0], rest)
-			if err != nil || !records.Skip(n) {
+			if err == nil && !records.Skip(n) {
+				err = errors.New("the page reader refused the record's end")
+			}
+			if err != nil {
 				if line, id, err = p.poison(ctx, w, &out, records, &quarantine, sc.line[:0], err); err != nil {
 					return err
 				}

@@ -95,8 +95,8 @@ func WithID(dst, record []byte) (line []byte, id [32]byte, err error) {
 // WithIDPrefix is WithID for the JSON object at the start of text, which
 // may go on past it (the rest of an array, say): n is the object's length,
 // so that a reader of a JSON array can delimit the object by
-// canonicalising it, one scan for both. text must start with the object's
-// first byte, not white space; what follows the object is not read.
+// canonicalising it, one scan for both. White space before the object is
+// skipped and counted in n; what follows the object is not read.
 func WithIDPrefix(dst, text []byte) (line []byte, id [32]byte, n int, err error) {
 	s := states.Get().(*state)
 	s.prefix = true

@@ -91,9 +91,9 @@ func FuzzCanonical(f *testing.F) {
 }
 
 // checkPrefix checks WithIDPrefix on data followed by the rest of an array:
-// it reads the same object as WithID does of data alone (then n ends data,
-// but for trailing white space), and never succeeds where WithID fails on a
-// prefix of the text that ends at a byte other than data's.
+// it succeeds exactly where WithID of its first n bytes does, and when WithID
+// of data alone succeeds it reads the same object (n ends data, but for
+// trailing white space).
 func checkPrefix(t *testing.T, data []byte) {
 	t.Helper()
 	const more = `,{"next":"record"}]}`
@@ -102,6 +102,9 @@ func checkPrefix(t *testing.T, data []byte) {
 	if perr != nil {
 		if n != 0 {
 			t.Fatalf("WithIDPrefix(%q) = n %d with error %v; want 0", text, n, perr)
+		}
+		if _, _, werr := WithID(nil, data); werr == nil {
+			t.Fatalf("WithIDPrefix(%q) error %v, where WithID of its object alone succeeds", text, perr)
 		}
 		return
 	}
