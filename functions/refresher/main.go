@@ -32,14 +32,15 @@ func main() {
 	ssmClient := ssm.NewFromConfig(cfg)
 	httpClient := httpclient.New(15 * time.Second)
 	h := &refresh.Refresher{
-		Config:      targets.Loader{SSM: ssmClient},
-		Credentials: credentials.Source{API: secretsmanager.NewFromConfig(cfg)},
-		Discovery:   &oauth.Discovery{HTTP: httpClient},
-		Tokens:      &oauth.Client{HTTP: httpClient},
-		Store:       paramstore.Store{SSM: ssmClient},
-		Concurrency: concurrency,
-		Logger:      logger,
-		Metrics:     &metrics.Writer{W: os.Stdout},
+		Config:       targets.Loader{SSM: ssmClient},
+		Credentials:  credentials.Source{API: secretsmanager.NewFromConfig(cfg)},
+		Discovery:    &oauth.Discovery{HTTP: httpClient},
+		Tokens:       &oauth.Client{HTTP: httpClient},
+		Store:        paramstore.Store{SSM: ssmClient},
+		Concurrency:  concurrency,
+		Logger:       logger,
+		Metrics:      &metrics.Writer{W: os.Stdout},
+		FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
 	}
 	if bus := os.Getenv(eventbus.EnvBusName); bus != "" {
 		h.Events = &eventbus.Publisher{API: eventbridge.NewFromConfig(cfg), Bus: bus}

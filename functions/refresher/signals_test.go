@@ -37,6 +37,9 @@ func TestBootstrapSignals(t *testing.T) {
 		if err != nil {
 			t.Fatalf("metrics line %q: %v", line, err)
 		}
+		if rec.Dimensions["FunctionName"] != "refresher" || !slices.EqualFunc(rec.DimensionSets, [][]string{{"FunctionName", "Target"}, {"FunctionName"}}, slices.Equal) {
+			t.Errorf("metrics line with dimensions %v, sets %q; want FunctionName refresher (the function's name), rolled up to it", rec.Dimensions, rec.DimensionSets)
+		}
 		targets = append(targets, rec.Dimensions["Target"])
 	}
 	slices.Sort(targets)

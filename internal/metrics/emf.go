@@ -53,10 +53,11 @@ type Line struct {
 	Message string
 	// Dimensions are the metrics' dimensions, name → value.
 	Dimensions map[string]string
-	// Rollup also publishes every metric without dimensions (the dimension
-	// set [] of the specification), so that one alarm on the metric
-	// watches every value of the dimensions.
-	Rollup bool
+	// Rollup, when not nil, also publishes every metric with only the
+	// dimensions it names (none when it is empty: the dimension set [] of
+	// the specification), so that one alarm on the metric watches every
+	// value of the others.
+	Rollup []string
 	// Properties are further members of the record, not dimensions (a
 	// dimension per value would make a metric per value).
 	Properties map[string]any
@@ -64,10 +65,14 @@ type Line struct {
 	Metrics []Metric
 }
 
-// Put writes ms at now with the dimensions dims (name → value), rolled up:
-// each metric is published with every dimension and with none.
-func (w *Writer) Put(now time.Time, message string, dims map[string]string, ms ...Metric) error {
-	return w.Write(now, Line{Message: message, Dimensions: dims, Rollup: true, Metrics: ms})
+// Put writes ms at now with the dimensions dims (name → value), rolled up
+// to the dimensions rollup names: each metric is published with every
+// dimension and with those alone.
+func (w *Writer) Put(now time.Time, message string, dims map[string]string, rollup []string, ms ...Metric) error {
+	if rollup == nil {
+		rollup = []string{}
+	}
+	return w.Write(now, Line{Message: message, Dimensions: dims, Rollup: rollup, Metrics: ms})
 }
 
 // Write writes l at now as one line.
@@ -107,8 +112,8 @@ func (w *Writer) Write(now time.Time, l Line) error {
 	if len(names) > 0 {
 		d.Dimensions = append(d.Dimensions, names)
 	}
-	if l.Rollup && len(names) > 0 {
-		d.Dimensions = append(d.Dimensions, []string{})
+	if l.Rollup != nil && len(l.Rollup) < len(names) {
+		d.Dimensions = append(d.Dimensions, slices.Sorted(slices.Values(l.Rollup)))
 	}
 	for _, m := range l.Metrics {
 		line[m.Name] = m.Value

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +16,7 @@ func TestPut(t *testing.T) {
 	var buf bytes.Buffer
 	w := &metrics.Writer{W: &buf}
 	now := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
-	err := w.Put(now, "target metrics", map[string]string{"Target": "aos-audit"},
+	err := w.Put(now, "target metrics", map[string]string{"Target": "aos-audit", "FunctionName": "stack-Refresher"}, []string{"FunctionName"},
 		metrics.Metric{Name: "TokenSecondsToExpiry", Unit: metrics.Seconds, Value: -12.5},
 		metrics.Metric{Name: "RefreshFailures", Unit: metrics.Count, Value: 1})
 	if err != nil {
@@ -29,8 +30,8 @@ func TestPut(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := metrics.Record{
-		Namespace: "TokenRelay", Time: now, DimensionSets: [][]string{{"Target"}, {}},
-		Dimensions: map[string]string{"Target": "aos-audit"},
+		Namespace: "TokenRelay", Time: now, DimensionSets: [][]string{{"FunctionName", "Target"}, {"FunctionName"}},
+		Dimensions: map[string]string{"Target": "aos-audit", "FunctionName": "stack-Refresher"},
 		Values:     map[string]float64{"TokenSecondsToExpiry": -12.5, "RefreshFailures": 1},
 		Units:      map[string]string{"TokenSecondsToExpiry": "Seconds", "RefreshFailures": "Count"},
 	}
@@ -39,13 +40,26 @@ func TestPut(t *testing.T) {
 	}
 }
 
+// Without a rollup list the metrics are also published without dimensions.
+func TestPutRollsUpToNone(t *testing.T) {
+	var buf bytes.Buffer
+	if err := (&metrics.Writer{W: &buf}).Put(time.Now(), "m", map[string]string{"Target": "t"}, nil,
+		metrics.Metric{Name: "X", Unit: metrics.None, Value: 1}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := metrics.Parse(buf.Bytes())
+	if err != nil || !slices.EqualFunc(rec.DimensionSets, [][]string{{"Target"}, {}}, slices.Equal) {
+		t.Errorf("got dimension sets %q, %v; want [[Target] []]", rec.DimensionSets, err)
+	}
+}
+
 func TestPutNothing(t *testing.T) {
 	var nilWriter *metrics.Writer
-	if err := nilWriter.Put(time.Now(), "m", nil, metrics.Metric{Name: "X", Value: 1}); err != nil {
+	if err := nilWriter.Put(time.Now(), "m", nil, nil, metrics.Metric{Name: "X", Value: 1}); err != nil {
 		t.Errorf("got %v from a nil Writer; want nil", err)
 	}
 	var buf bytes.Buffer
-	if err := (&metrics.Writer{W: &buf}).Put(time.Now(), "m", nil); err != nil || buf.Len() != 0 {
+	if err := (&metrics.Writer{W: &buf}).Put(time.Now(), "m", nil, nil); err != nil || buf.Len() != 0 {
 		t.Errorf("got %v, %q with no metrics; want nothing written", err, buf.String())
 	}
 }
@@ -56,7 +70,7 @@ func TestPutConcurrentLinesStayWhole(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			_ = w.Put(time.Now(), "m", map[string]string{"Target": "t"}, metrics.Metric{Name: "X", Unit: metrics.None, Value: 1})
+			_ = w.Put(time.Now(), "m", map[string]string{"Target": "t"}, nil, metrics.Metric{Name: "X", Unit: metrics.None, Value: 1})
 		})
 	}
 	wg.Wait()

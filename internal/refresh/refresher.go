@@ -64,6 +64,10 @@ type Refresher struct {
 	// Metrics receives one embedded-metric-format line per target and run
 	// (README: "Metrics and alarms"); nil writes none.
 	Metrics *metrics.Writer
+	// FunctionName is the metrics' FunctionName dimension, the function's
+	// own name (AWS_LAMBDA_FUNCTION_NAME), so that the alarms of two stacks
+	// in one account and Region watch their own targets; "" leaves it out.
+	FunctionName string
 	// Events publishes a Token Refreshed event per refreshed target
 	// (README: "Token Refreshed events"); nil publishes none.
 	Events EventPublisher

@@ -12,7 +12,8 @@ import (
 )
 
 // The refresher's metrics, per target and run, in the namespace TokenRelay
-// with the dimension Target (README: "Metrics and alarms").
+// with the dimensions FunctionName and Target, rolled up to FunctionName
+// (README: "Metrics and alarms").
 const (
 	// MetricTokenSecondsToExpiry is the stored token's time left after the
 	// run, negative once it expired; absent when its expiry is unknown.
@@ -62,7 +63,11 @@ func (r *Refresher) signal(ctx context.Context, t targets.Target, o outcome) {
 				"not_after", o.certNotAfter.UTC().Format(time.RFC3339), "days_left", math.Floor(left.Hours()/24))
 		}
 	}
-	if err := r.Metrics.Put(now, "target metrics", map[string]string{"Target": t.Name}, ms...); err != nil {
+	dims, rollup := map[string]string{"Target": t.Name}, []string{}
+	if r.FunctionName != "" {
+		dims["FunctionName"], rollup = r.FunctionName, []string{"FunctionName"}
+	}
+	if err := r.Metrics.Put(now, "target metrics", dims, rollup, ms...); err != nil {
 		r.logger().WarnContext(ctx, "metrics not written", "target", t.Name, "error", err.Error())
 	}
 	if !o.refreshed || r.Events == nil {

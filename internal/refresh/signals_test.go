@@ -51,7 +51,7 @@ func TestSignalsAgainstMoto(t *testing.T) {
 	queue := eventtest.Listen(t, cfg, "")
 	logs, emf := &testenv.Buffer{}, &testenv.Buffer{}
 	r := wire(w.AWS, refreshtest.ConfigParameter, logs)
-	r.Metrics = &metrics.Writer{W: emf}
+	r.Metrics, r.FunctionName = &metrics.Writer{W: emf}, "stack-Refresher"
 	r.Events = &eventbus.Publisher{API: eventbridge.NewFromConfig(cfg)}
 	_, errText := invoke(t, lambda.NewHandler(r.Handle), `{}`)
 	if errText == "" {
@@ -64,8 +64,10 @@ func TestSignalsAgainstMoto(t *testing.T) {
 		if err != nil {
 			t.Fatalf("metrics line %q: %v", line, err)
 		}
-		if rec.Namespace != "TokenRelay" || !slices.EqualFunc(rec.DimensionSets, [][]string{{"Target"}, {}}, slices.Equal) {
-			t.Errorf("got namespace %q, dimension sets %q; want TokenRelay, [[Target] []]", rec.Namespace, rec.DimensionSets)
+		if rec.Namespace != "TokenRelay" || !slices.EqualFunc(rec.DimensionSets, [][]string{{"FunctionName", "Target"}, {"FunctionName"}}, slices.Equal) ||
+			rec.Dimensions["FunctionName"] != "stack-Refresher" {
+			t.Errorf("got namespace %q, dimension sets %q, %v; want TokenRelay, [[FunctionName Target] [FunctionName]], FunctionName stack-Refresher",
+				rec.Namespace, rec.DimensionSets, rec.Dimensions)
 		}
 		records[rec.Dimensions["Target"]] = rec
 	}

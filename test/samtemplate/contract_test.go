@@ -231,8 +231,9 @@ func TestTemplateContract(t *testing.T) {
 		if checkpoint["TreatMissingData"] != "breaching" {
 			t.Errorf("got checkpoint alarm TreatMissingData %v; want breaching (no run is a stall too)", checkpoint["TreatMissingData"])
 		}
-		// The refresher publishes each metric with the dimension Target and with none:
-		// an alarm without dimensions watches every target.
+		// The refresher publishes each metric with the dimensions FunctionName and
+		// Target, and with FunctionName alone: an alarm on its own function watches
+		// every target of this stack, and none of another stack's.
 		for metric, threshold := range map[string]string{"TokenSecondsToExpiry": "0", "CredentialDaysToExpiry": "${Ref:CredentialExpiryAlarmDays}"} {
 			p := tokenRelay[metric]
 			if p == nil {
@@ -240,8 +241,8 @@ func TestTemplateContract(t *testing.T) {
 				continue
 			}
 			topic, _ := refName(asList(p["AlarmActions"])[0])
-			got := fmt.Sprint(p["Statistic"], " ", p["ComparisonOperator"], " ", literals(p["Threshold"]), " ", p["Dimensions"], " ", topic)
-			if want := fmt.Sprint("Minimum LessThanThreshold [", threshold, "] <nil> AlarmTopic"); got != want {
+			got := fmt.Sprint(p["Statistic"], " ", p["ComparisonOperator"], " ", literals(p["Threshold"]), " ", dimensionRefs(p), " ", topic)
+			if want := fmt.Sprint("Minimum LessThanThreshold [", threshold, "] FunctionName=RefresherFunction AlarmTopic"); got != want {
 				t.Errorf("%s alarm: got %s; want %s", metric, got, want)
 			}
 		}
@@ -286,4 +287,16 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// dimensionRefs renders an alarm's Dimensions as Name=Ref pairs.
+func dimensionRefs(alarm map[string]any) string {
+	var out []string
+	for _, d := range asList(alarm["Dimensions"]) {
+		m, _ := d.(map[string]any)
+		name, _ := m["Name"].(string)
+		ref, _ := refName(m["Value"])
+		out = append(out, name+"="+ref)
+	}
+	return strings.Join(out, ",")
 }
