@@ -168,6 +168,24 @@ func TestErrorsAreScrubbed(t *testing.T) {
 	}
 }
 
+// A secret too short to remove from a message (under 4 characters) that
+// appears in a failure's detail withholds the detail, in any form a server
+// could echo it in.
+func TestShortSecretsWithholdTheDetail(t *testing.T) {
+	t.Parallel()
+	for _, detail := range []string{`server said: client_secret q#z is wrong`, `bad secret "q%23z"`, `{"error":"q#z"}`} {
+		e := &targetError{target: "a", step: "obtain token", err: errors.New(detail), secrets: []string{"q#z", "long-secret"}}
+		msg := e.Error()
+		if strings.Contains(msg, "q#z") || strings.Contains(msg, "q%23z") || !strings.Contains(msg, `target "a": obtain token: the detail is withheld`) {
+			t.Errorf("detail %q: got %q; want it withheld", detail, msg)
+		}
+	}
+	e := &targetError{target: "a", step: "obtain token", err: errors.New("invalid_client, secret long-secret"), secrets: []string{"q#z", "long-secret"}}
+	if msg := e.Error(); msg != `refresh: target "a": obtain token: invalid_client, secret `+redact.Marker {
+		t.Errorf("got %q; want the detail kept, its long secret redacted", msg)
+	}
+}
+
 func TestRequestBuilding(t *testing.T) {
 	t.Parallel()
 	key := testrand.RSAKey(2048)

@@ -42,16 +42,19 @@ type targetError struct {
 }
 
 func (e *targetError) Error() string {
-	msg := fmt.Sprintf("refresh: target %q: %s: %v", e.target, e.step, e.err)
-	// A secret under 4 characters is left alone: replacing it would shred
-	// the message's own words.
+	detail := e.err.Error()
+	// A secret under 4 characters cannot be removed without shredding the
+	// message's own words: when the detail holds one, it is withheld.
 	long := make([]string, 0, len(e.secrets))
 	for _, s := range e.secrets {
-		if len(s) >= 4 {
+		switch {
+		case len(s) >= 4:
 			long = append(long, s)
+		case s != "" && redact.Secrets(detail, s) != detail:
+			detail = "the detail is withheld: it holds a secret too short to remove from it"
 		}
 	}
-	return redact.Secrets(msg, long...)
+	return redact.Secrets(fmt.Sprintf("refresh: target %q: %s: %s", e.target, e.step, detail), long...)
 }
 
 func (e *targetError) Unwrap() error { return e.err }
